@@ -1,0 +1,433 @@
+"""Build (and cache) an aarch64 Python environment for the agent, runnable under qemu user-mode emulation.
+
+AgentCore runs ARM64 containers only; the classic failure is an image that imports fine on the x86 laptop
+that built it and then dies on ARM64 with "exec format error" or a native wheel for the wrong
+architecture. This module lets the test suite catch that before any deploy, with no Docker and no binfmt:
+
+* the interpreter: Debian's arm64 ``python3.11`` and the shared libraries it links, downloaded with apt
+  pointed at arm64 package lists of our own (the host's dpkg architectures are never changed) and
+  unpacked with ``dpkg -x`` into a plain folder (the "root");
+* the packages: the agent's exact lock (``agent_image/uv.lock``), exported with hashes and installed as
+  aarch64 wheels only (``uv pip install --python-platform aarch64-unknown-linux-gnu --only-binary
+  :all:``) into a ``--target`` folder (the "site");
+* both precompiled to bytecode under the emulated interpreter, because emulated imports without .pyc
+  files are about three times slower.
+
+The root is cached by the hash of the Debian package list and apt sources, the site by the hash of
+``uv.lock`` plus the root's key, under ``$XDG_CACHE_HOME/agentcore-arm64`` (default
+``~/.cache/agentcore-arm64``). Each is built in a temporary folder and renamed into place, so an
+interrupted run never leaves a half-built entry behind; a file lock serialises concurrent builders.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+#: The Python minor version this proof runs: the one Debian bookworm's arm64 ``python3.11`` provides.
+PYTHON_MINOR = "3.11"
+
+#: Debian arm64 packages that make up a working CPython 3.11 (interpreter, stdlib and every library
+#: its extension modules link against). Unpacked, never installed, so maintainer scripts never run.
+DEBIAN_PACKAGES: tuple[str, ...] = (
+    "python3.11-minimal",
+    "libpython3.11-minimal",
+    "libpython3.11-stdlib",
+    "python3.11",
+    "libc6",
+    "libgcc-s1",
+    "gcc-12-base",
+    "libstdc++6",
+    "libssl3",
+    "zlib1g",
+    "libffi8",
+    "libexpat1",
+    "libbz2-1.0",
+    "liblzma5",
+    "libsqlite3-0",
+    "libuuid1",
+    "libncursesw6",
+    "libtinfo6",
+    "libreadline8",
+    "libcrypt1",
+    "libdb5.3",
+    "libnsl2",
+    "libtirpc3",
+    "libgssapi-krb5-2",
+    "libkrb5-3",
+    "libk5crypto3",
+    "libkrb5support0",
+    "libcom-err2",
+    "libkeyutils1",
+    "media-types",
+    "tzdata",
+)
+
+#: Bump when the layout or build steps change, so stale cache entries are never reused.
+_FORMAT = "1"
+_QEMU = "qemu-aarch64-static"
+_APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
+#: Deliberately generous: a cold build downloads ~15 MB of .debs and ~60 MB of wheels, and every step
+#: runs on a shared 2-core machine.
+_STEP_TIMEOUT_S = 900
+_KEEP_UNUSED_S = 30 * 86400
+
+
+class Arm64EnvError(RuntimeError):
+    """The aarch64 environment could not be built; the message says which step failed and why."""
+
+
+@dataclass(frozen=True)
+class Arm64Env:
+    """A ready aarch64 environment: the qemu binary, the Debian root and the agent's site-packages."""
+
+    qemu: Path
+    root: Path
+    site: Path
+    requirements: Path
+
+    @property
+    def python(self) -> Path:
+        """The aarch64 interpreter, addressed by its path inside the root.
+
+        Running it by this host path (rather than ``/usr/bin/python3.11`` resolved through ``-L``) makes
+        ``sys.prefix`` the root's ``/usr``, so no host path (such as the host's own
+        ``/usr/lib/python3/dist-packages``) can leak onto the emulated ``sys.path``.
+        """
+        return self.root / "usr" / "bin" / f"python{PYTHON_MINOR}"
+
+    def command(self, *args: str) -> list[str]:
+        """Argv that runs the emulated interpreter with ``args``."""
+        return [str(self.qemu), "-L", str(self.root), str(self.python), *args]
+
+    def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """A minimal environment for the emulated interpreter: the site on ``PYTHONPATH``, nothing
+        inherited from the host's Python setup (virtualenv, bytecode or path settings)."""
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": str(self.site),
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.update(extra or {})
+        return env
+
+
+def cache_dir() -> Path:
+    """Where built roots and sites live between runs (outside the repository)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "agentcore-arm64"
+
+
+def prepare(project_dir: Path, cache: Path | None = None) -> Arm64Env:
+    """Return the aarch64 environment for the uv project in ``project_dir``, building what is missing.
+
+    Raises :class:`Arm64EnvError` naming the failed step; never returns a partial environment.
+    """
+    cache = cache or cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    with _locked(cache / ".lock"):
+        qemu = ensure_qemu()
+        sources = debian_sources()
+        root_key = _digest(_FORMAT, PYTHON_MINOR, "\n".join(DEBIAN_PACKAGES), sources)
+        root = _cached(cache, f"root-{root_key}", lambda tmp: _build_root(tmp, cache, qemu, sources))
+        lock = (project_dir / "uv.lock").read_bytes()
+        site_key = _digest(_FORMAT, root_key, hashlib.sha256(lock).hexdigest())
+        site_entry = _cached(
+            cache, f"site-{site_key}", lambda tmp: _build_site(tmp, project_dir, qemu, root)
+        )
+        # Entries for older locks or package lists: kept a while for branch switching, then dropped.
+        _prune(cache, keep={root.name, site_entry.name, "apt", "debs"}, older_than_s=_KEEP_UNUSED_S)
+    return Arm64Env(
+        qemu=qemu, root=root, site=site_entry / "site", requirements=site_entry / "requirements.txt"
+    )
+
+
+def ensure_qemu() -> Path:
+    """Find ``qemu-aarch64-static``, installing Debian's ``qemu-user-static`` if it is missing.
+
+    Installation needs root (CI runs as root); without it the error says what to install.
+    """
+    found = shutil.which(_QEMU)
+    if found:
+        return Path(found)
+    if os.geteuid() != 0:
+        raise Arm64EnvError(
+            f"{_QEMU} is not installed and this user cannot install it: run "
+            "`sudo apt-get install -y qemu-user-static` (or run the suite as root)"
+        )
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    lock_wait = ["-o", "DPkg::Lock::Timeout=600"]
+    _run(["apt-get", *lock_wait, "update"], "apt-get update (to install qemu-user-static)", env=apt_env)
+    _run(
+        ["apt-get", *lock_wait, "install", "-y", "--no-install-recommends", "qemu-user-static"],
+        "apt-get install qemu-user-static",
+        env=apt_env,
+    )
+    found = shutil.which(_QEMU)
+    if not found:
+        raise Arm64EnvError(f"qemu-user-static installed but {_QEMU} is not on PATH")
+    return Path(found)
+
+
+def debian_sources() -> str:
+    """The host's Debian archive entries (same mirrors, suites and keys) as a deb822 sources file.
+
+    Only entries that are the Debian archive itself are kept (by their ``debian-archive-keyring``
+    signature or a ``/debian`` / ``/debian-security`` path): third-party repositories configured on
+    the host may have no arm64 packages or be unreachable, and the root must be plain Debian.
+    """
+    stanzas: list[dict[str, str]] = []
+    for source in _APT_SOURCES:
+        files = sorted(source.glob("*")) if source.is_dir() else [source]
+        for path in files:
+            if not path.is_file():
+                continue
+            if path.suffix == ".sources":
+                stanzas.extend(_parse_deb822(path.read_text()))
+            elif path.suffix == ".list":
+                stanzas.extend(_parse_one_line(path.read_text()))
+    kept = [_as_deb822(s) for s in stanzas if _is_debian_archive(s)]
+    if not kept:
+        raise Arm64EnvError(
+            "no Debian archive entry found in /etc/apt/sources.list or /etc/apt/sources.list.d/*: "
+            "the aarch64 root is assembled from the same Debian mirror the host uses"
+        )
+    return "\n".join(kept)
+
+
+def _parse_deb822(text: str) -> list[dict[str, str]]:
+    stanzas: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    key = ""
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("#"):
+            continue
+        if not line.strip():
+            if current:
+                stanzas.append(current)
+            current, key = {}, ""
+        elif line[0].isspace() and key:
+            current[key] += "\n" + line.strip()
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            key = key.strip().lower()
+            current[key] = value.strip()
+    return [s for s in stanzas if s.get("enabled", "yes").lower() != "no"]
+
+
+def _parse_one_line(text: str) -> list[dict[str, str]]:
+    stanzas: list[dict[str, str]] = []
+    for raw in text.splitlines():
+        words = raw.split("#", 1)[0].split()
+        if not words:
+            continue
+        kind, rest = words[0], words[1:]
+        options: dict[str, str] = {}
+        if rest and rest[0].startswith("["):
+            option_words: list[str] = []
+            while rest:
+                word = rest.pop(0)
+                option_words.append(word.strip("[]"))
+                if word.endswith("]"):
+                    break
+            options = dict(w.split("=", 1) for w in option_words if "=" in w)
+        if len(rest) < 2:
+            continue
+        stanza = {"types": kind, "uris": rest[0], "suites": rest[1], "components": " ".join(rest[2:])}
+        if "signed-by" in options:
+            stanza["signed-by"] = options["signed-by"]
+        stanzas.append(stanza)
+    return stanzas
+
+
+def _is_debian_archive(stanza: dict[str, str]) -> bool:
+    if "deb" not in stanza.get("types", "").split():
+        return False
+    if "debian-archive-keyring" in stanza.get("signed-by", ""):
+        return True
+    paths = [urlparse(uri).path.rstrip("/") for uri in stanza.get("uris", "").split()]
+    return any(p.endswith(("/debian", "/debian-security")) for p in paths)
+
+
+def _as_deb822(stanza: dict[str, str]) -> str:
+    lines = [
+        "Types: deb",
+        f"URIs: {stanza['uris']}",
+        f"Suites: {stanza['suites']}",
+        f"Components: {stanza.get('components', 'main') or 'main'}",
+        "Architectures: arm64",
+    ]
+    if "signed-by" in stanza:
+        lines.append("Signed-By: " + stanza["signed-by"].replace("\n", "\n "))
+    return "\n".join(lines) + "\n"
+
+
+def _build_root(tmp: Path, cache: Path, qemu: Path, sources: str) -> None:
+    """Download the arm64 .debs with a private apt state and unpack them into ``tmp``."""
+    apt_dir = cache / "apt"
+    debs = cache / "debs"
+    (apt_dir / "sources.list.d").mkdir(parents=True, exist_ok=True)
+    (apt_dir / "state" / "lists" / "partial").mkdir(parents=True, exist_ok=True)
+    (apt_dir / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
+    (apt_dir / "state" / "status").touch()
+    debs.mkdir(exist_ok=True)
+    (apt_dir / "sources.list.d" / "debian-arm64.sources").write_text(sources)
+    apt_options = [
+        "-o", "APT::Architecture=arm64",
+        "-o", "APT::Architectures=arm64",
+        "-o", f"Dir::State={apt_dir / 'state'}",
+        "-o", f"Dir::State::Lists={apt_dir / 'state' / 'lists'}",
+        "-o", f"Dir::State::status={apt_dir / 'state' / 'status'}",
+        "-o", f"Dir::Cache={apt_dir / 'cache'}",
+        "-o", "Dir::Etc::SourceList=/dev/null",
+        "-o", f"Dir::Etc::SourceParts={apt_dir / 'sources.list.d'}",
+        "-o", "Acquire::Languages=none",
+        # The default sandbox user (_apt) cannot enter a cache under /root; the files are ours anyway.
+        *(["-o", "APT::Sandbox::User=root"] if os.geteuid() == 0 else []),
+    ]  # fmt: skip
+    _run(["apt-get", *apt_options, "update"], "apt-get update (private arm64 package lists)")
+    wanted = _run(
+        ["apt-get", *apt_options, "download", "--print-uris", *DEBIAN_PACKAGES],
+        "apt-get download --print-uris (resolve arm64 .deb file names)",
+    )
+    files = [line.split()[1] for line in wanted.splitlines() if line.startswith("'")]
+    if len(files) != len(DEBIAN_PACKAGES):
+        raise Arm64EnvError(f"apt resolved {len(files)} of {len(DEBIAN_PACKAGES)} arm64 packages")
+    missing = [f for f in files if not (debs / f).is_file()]
+    if missing:
+        names = [f.split("_", 1)[0] for f in missing]
+        _run(["apt-get", *apt_options, "download", *names], "apt-get download (arm64 .debs)", cwd=debs)
+    for name in files:
+        _run(["dpkg", "-x", str(debs / name), str(tmp)], f"dpkg -x {name}")
+    _prune(debs, keep=set(files))
+    python = tmp / "usr" / "bin" / f"python{PYTHON_MINOR}"
+    if not python.is_file():
+        raise Arm64EnvError(f"the unpacked root has no {python.relative_to(tmp)}")
+    _compile(qemu, tmp, python, [tmp / "usr" / "lib" / f"python{PYTHON_MINOR}"])
+
+
+def _build_site(tmp: Path, project_dir: Path, qemu: Path, root: Path) -> None:
+    """Install the project's locked dependencies as aarch64 wheels into ``tmp/site``."""
+    uv = os.environ.get("UV") or shutil.which("uv")
+    if not uv:
+        raise Arm64EnvError("uv is not on PATH (the suite runs under `uv run`)")
+    requirements = tmp / "requirements.txt"
+    _run(
+        [
+            uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--format", "requirements-txt",
+            "--project", str(project_dir), "--output-file", str(requirements),
+        ],
+        f"uv export of {project_dir / 'uv.lock'}",
+    )  # fmt: skip
+    _run(
+        [
+            uv, "pip", "install", "--target", str(tmp / "site"),
+            "--python-platform", "aarch64-unknown-linux-gnu", "--python-version", PYTHON_MINOR,
+            "--only-binary", ":all:", "--no-deps", "--require-hashes", "-r", str(requirements),
+        ],
+        "uv pip install of the locked aarch64 wheels",
+    )  # fmt: skip
+    python = root / "usr" / "bin" / f"python{PYTHON_MINOR}"
+    _compile(qemu, root, python, [tmp / "site"])
+
+
+def _compile(qemu: Path, root: Path, python: Path, folders: Sequence[Path]) -> None:
+    """Precompile bytecode with the emulated interpreter itself (its magic number, its paths).
+
+    PYTHONDONTWRITEBYTECODE may be set in this environment; it is dropped for this step only. Files
+    that do not compile (Python 2 leftovers some wheels ship) are left as they are: the interpreter
+    would fail on them just the same with or without a cache.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    _run(
+        [str(qemu), "-L", str(root), str(python), "-m", "compileall", "-q", "-q", "-j", "0",
+         *map(str, folders)],
+        "compileall under emulation",
+        env=env,
+        check=False,
+    )  # fmt: skip
+
+
+def _cached(cache: Path, name: str, build: Callable[[Path], None]) -> Path:
+    """Return ``cache/name``, building it in a temp folder and renaming it into place if absent."""
+    final = cache / name
+    if not final.is_dir():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=cache))
+        try:
+            build(tmp)
+            tmp.chmod(0o755)
+            tmp.rename(final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    # The mtime records the last use (dpkg -x stamps the folder with the package's date otherwise).
+    os.utime(final)
+    return final
+
+
+
+def _prune(folder: Path, keep: set[str], older_than_s: float = 0) -> None:
+    """Delete entries of ``folder`` not in ``keep`` (and unused for ``older_than_s``)."""
+    cutoff = time.time() - older_than_s
+    for entry in folder.iterdir():
+        if entry.name in keep or entry.name.startswith(".") or entry.stat().st_mtime > cutoff:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _run(
+    argv: Sequence[str],
+    step: str,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> str:
+    """Run one build step; on failure raise with the step's name and the tail of its output."""
+    try:
+        done = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=_STEP_TIMEOUT_S,
+        )
+    except FileNotFoundError as exc:
+        raise Arm64EnvError(f"{step}: {argv[0]} not found ({exc})") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise Arm64EnvError(f"{step}: no result after {_STEP_TIMEOUT_S} s") from exc
+    if check and done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip()[-3000:]
+        raise Arm64EnvError(f"{step} failed (exit {done.returncode}):\n{tail}")
+    return done.stdout
