@@ -1,0 +1,252 @@
+"""Proven on ARM64: the agent's exact locked environment runs and serves on linux/aarch64.
+
+AgentCore runs ARM64 containers only, and the failure users hit most is finding out after a deploy
+("exec format error", a native wheel built for x86_64). These tests run the agent's locked dependency
+set as aarch64 wheels on an aarch64 CPython under qemu user-mode emulation (see ``tests/arm64_env.py``
+for how that environment is assembled and cached), then start ``uvicorn agent:app`` in it, exactly as
+the container's command does, and talk to it over loopback with the native Bedrock emulator behind it.
+
+The first run on a machine installs qemu-user-static (as root) and builds the environment (about a
+minute); later runs reuse the cache. If the environment cannot be built the tests fail with the
+reason; they never skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import tomllib
+import uuid
+from collections.abc import Iterator
+from importlib.metadata import distributions
+from pathlib import Path
+
+import httpx
+import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from tests.agent_server import ServerProcess, free_port
+from tests.arm64_env import Arm64Env, Arm64EnvError, prepare
+from tests.bedrock_emulator import BedrockEmulator
+
+AGENT_DIR = Path(__file__).resolve().parent.parent / "agent_image"
+EM_AARCH64 = 183  # e_machine of an ARM64 ELF file
+#: Emulated imports of strands, boto3 and the OpenTelemetry distro take seconds; be generous.
+STARTUP_TIMEOUT_S = 240.0
+EMULATED_STEP_TIMEOUT_S = 300.0
+SHUTDOWN_TIMEOUT_S = 30.0
+MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+@pytest.fixture(scope="module")
+def arm64() -> Arm64Env:
+    """The cached aarch64 root + locked site; a build failure fails the tests with its reason."""
+    try:
+        return prepare(AGENT_DIR)
+    except Arm64EnvError as exc:
+        pytest.fail(f"cannot build the aarch64 environment for agent_image/: {exc}", pytrace=False)
+
+
+def run_emulated(arm64: Arm64Env, code: str, env: dict[str, str] | None = None) -> str:
+    """Run ``code`` on the emulated aarch64 interpreter (cwd agent_image/) and return its stdout."""
+    done = subprocess.run(
+        arm64.command("-c", code),
+        cwd=AGENT_DIR,
+        env=arm64.environ(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=EMULATED_STEP_TIMEOUT_S,
+    )
+    assert done.returncode == 0, f"emulated python failed (exit {done.returncode}):\n{done.stderr[-4000:]}"
+    return done.stdout
+
+
+def elf_machine(path: Path) -> int | None:
+    """The ELF ``e_machine`` of ``path``, or None when it is not an ELF file."""
+    with path.open("rb") as handle:
+        header = handle.read(20)
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    byte_order = "<" if header[5] == 1 else ">"
+    return int(struct.unpack(byte_order + "H", header[18:20])[0])
+
+
+def interpreter_facts(arm64: Arm64Env) -> dict[str, object]:
+    """What the emulated interpreter says about itself (and the PEP 508 marker environment)."""
+    code = """
+import json, os, platform, sys
+print(json.dumps({
+    "machine": platform.machine(),
+    "version": list(sys.version_info[:3]),
+    "marker_env": {
+        "implementation_name": sys.implementation.name,
+        "implementation_version": platform.python_version(),
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    },
+}))
+"""
+    return json.loads(run_emulated(arm64, code))
+
+
+def test_interpreter_is_aarch64(arm64: Arm64Env) -> None:
+    assert elf_machine(arm64.python) == EM_AARCH64, f"{arm64.python} is not an aarch64 ELF executable"
+    assert interpreter_facts(arm64)["machine"] == "aarch64"
+
+
+def test_image_python_minor_matches_the_proven_interpreter(arm64: Arm64Env) -> None:
+    """The Dockerfile's base image and the interpreter proven here must be the same Python minor."""
+    image_minor = dockerfile_python_minor(AGENT_DIR / "Dockerfile")
+    proven = interpreter_facts(arm64)["version"]
+    assert isinstance(proven, list)
+    proven_minor = f"{proven[0]}.{proven[1]}"
+    assert image_minor == proven_minor, (
+        f"agent_image/Dockerfile's runtime base uses Python {image_minor} but the aarch64 proof runs "
+        f"Python {proven_minor} (Debian bookworm's); move the base back to {proven_minor} or change "
+        "PYTHON_MINOR and DEBIAN_PACKAGES in tests/arm64_env.py to a Debian release that ships it"
+    )
+    requires = tomllib.loads((AGENT_DIR / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert ".".join(map(str, proven)) in SpecifierSet(requires), (
+        f"agent_image/pyproject.toml requires-python {requires!r} excludes the proven Python {proven}"
+    )
+
+
+def dockerfile_python_minor(dockerfile: Path) -> str:
+    """The Python minor of the final stage's base image, following ``FROM <stage>`` aliases.
+
+    Accepts both tag styles in use: ``uv:python3.11-bookworm-slim`` and ``python:3.11-slim``.
+    """
+    stages: dict[str, str] = {}
+    final = ""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
+    for line in text.splitlines():
+        words = line.split()
+        if not words or words[0].upper() != "FROM":
+            continue
+        args = [w for w in words[1:] if not w.startswith("--")]
+        image = args[0]
+        final = stages.get(image.lower(), image)
+        if len(args) >= 3 and args[1].upper() == "AS":
+            stages[args[2].lower()] = final
+    assert final, f"{dockerfile} has no FROM line"
+    match = re.search(r"python:?(\d+\.\d+)", final)
+    assert match, f"cannot tell the Python version of {dockerfile}'s final base image {final!r}"
+    return match.group(1)
+
+
+def locked_requirements(arm64: Arm64Env) -> dict[str, str]:
+    """name -> version for every locked requirement whose markers hold on the aarch64 interpreter."""
+    marker_env = interpreter_facts(arm64)["marker_env"]
+    assert isinstance(marker_env, dict)
+    wanted: dict[str, str] = {}
+    text = re.sub(r"\\\n", " ", arm64.requirements.read_text())
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement = Requirement(line.split(" --hash", 1)[0])
+        if requirement.marker is None or Marker(str(requirement.marker)).evaluate(marker_env):
+            (pin,) = requirement.specifier
+            wanted[canonicalize_name(requirement.name)] = pin.version
+    return wanted
+
+
+def test_site_holds_exactly_the_locked_versions(arm64: Arm64Env) -> None:
+    lock = tomllib.loads((AGENT_DIR / "uv.lock").read_text())
+    in_lock: dict[str, set[str]] = {}
+    for package in lock["package"]:
+        in_lock.setdefault(canonicalize_name(package["name"]), set()).add(package["version"])
+    wanted = locked_requirements(arm64)
+    installed = {
+        canonicalize_name(dist.metadata["Name"]): dist.version for dist in distributions(path=[str(arm64.site)])
+    }
+    assert installed == wanted, "the aarch64 site differs from the lock's export"
+    not_locked = {name: v for name, v in installed.items() if v not in in_lock.get(name, set())}
+    assert not not_locked, f"installed versions that agent_image/uv.lock does not pin: {not_locked}"
+
+
+def test_every_wheel_is_pure_or_built_for_aarch64(arm64: Arm64Env) -> None:
+    wrong: dict[str, list[str]] = {}
+    for wheel_file in arm64.site.glob("*.dist-info/WHEEL"):
+        tags = [line.split(":", 1)[1].strip() for line in wheel_file.read_text().splitlines() if line.startswith("Tag:")]
+        bad = [t for t in tags if not (t.endswith("-any") or t.endswith("_aarch64"))]
+        if bad:
+            wrong[wheel_file.parent.name] = bad
+    assert not wrong, f"wheels tagged for another platform: {wrong}"
+
+
+def test_every_native_library_in_the_site_is_aarch64(arm64: Arm64Env) -> None:
+    machines = {path: elf_machine(path) for path in arm64.site.rglob("*") if path.is_file()}
+    native = {path: machine for path, machine in machines.items() if machine is not None}
+    assert native, "no native library found in the site: the check would prove nothing"
+    wrong = sorted(str(path.relative_to(arm64.site)) for path, m in native.items() if m != EM_AARCH64)
+    assert not wrong, f"native files that are not aarch64: {wrong}"
+
+
+def extension_modules(folder: Path) -> list[str]:
+    """Dotted names of the importable extension modules under ``folder``.
+
+    Bundled helper libraries (``foo.libs/libbar.so``) are not modules: their folder is not an
+    identifier, so they are left to the ELF check and to the imports that load them.
+    """
+    names = []
+    for path in folder.rglob("*.so"):
+        parts = path.relative_to(folder).parts
+        stem = parts[-1].split(".", 1)[0]
+        if all(part.isidentifier() for part in parts[:-1]) and stem.isidentifier():
+            names.append(".".join([*parts[:-1], stem]))
+    return sorted(names)
+
+
+IMPORT_ALL = """
+import importlib, json, sys
+failed = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed[name] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(failed))
+"""
+
+
+def import_failures(arm64: Arm64Env, modules: list[str]) -> dict[str, str]:
+    done = subprocess.run(
+        arm64.command("-c", IMPORT_ALL, json.dumps(modules)),
+        cwd=AGENT_DIR,
+        env=arm64.environ(),
+        capture_output=True,
+        text=True,
+        timeout=EMULATED_STEP_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return dict(json.loads(done.stdout))
+
+
+def test_every_native_extension_in_the_site_imports_on_aarch64(arm64: Arm64Env) -> None:
+    modules = extension_modules(arm64.site)
+    assert modules, "no extension module found in the site"
+    assert import_failures(arm64, modules) == {}
+
+
+def test_every_stdlib_extension_imports_on_aarch64(arm64: Arm64Env) -> None:
+    """The emulated interpreter is complete: every shared library its modules link is in the root."""
+    lib_dynload = arm64.python.parent.parent / "lib" / arm64.python.name / "lib-dynload"
+    modules = extension_modules(lib_dynload)
+    assert "_ssl" in modules
+    assert import_failures(arm64, modules) == {}
