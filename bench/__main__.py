@@ -1,0 +1,256 @@
+"""``uv run python -m bench [--smoke]``: run every figure against ours, the reference and the floor.
+
+Order of work: one emulator process for the whole run; then, figure group by figure group, a fresh
+process of each server in turn (ours, reference, floor), so neighbours' load drifts over all three
+alike; each process start is also a cold-start sample. Install weight is read from the two locks.
+Writes the markdown table to stdout and to ``bench/RESULTS.md`` (full runs; ``--markdown`` to
+choose), and everything measured to ``bench/results.json`` (``--json`` to choose).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from . import install_weight, load, report
+from .emulator import EmulatorProcess
+from .servers import AGENT_IMAGE, AGENT_PYTHON, BENCH, ServerSpec, TimedServer, launch, rss_bytes, specs
+from .system import CpuWatch, machine_facts
+
+# Figure groups that share one server process. Ping under load leaves cancelled work behind and
+# memory needs a process that has served nothing else, so each gets a fresh process.
+FULL_GROUPS = (("idle", "throughput", "turns"), ("loaded",), ("concurrent",), ("memory",))
+SMOKE_GROUPS = (("idle", "throughput", "turns", "concurrent", "memory"), ("loaded",))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Counts and time bounds of one run (full or smoke)."""
+
+    smoke: bool
+    groups: tuple[tuple[str, ...], ...]
+    warmup_spawn: bool
+    cold_rounds: int  # extra start/stop rounds just for cold start, on top of one per group
+    ping_count: int
+    ping_seconds: float
+    throughput_clients: int
+    throughput_seconds: float
+    turns: int
+    turn_warmup: int
+    turn_seconds: float
+    load_streams: int
+    stream_chunk_delay: float
+    load_window: float
+    load_pings: int
+    concurrent_turns: int
+    turn_model_seconds: float
+    sessions: int
+    session_turns: int
+    session_parallel: int
+    sessions_seconds: float
+
+
+FULL = Config(
+    smoke=False, groups=FULL_GROUPS, warmup_spawn=True, cold_rounds=6,
+    ping_count=2000, ping_seconds=10.0, throughput_clients=4, throughput_seconds=5.0,
+    turns=50, turn_warmup=3, turn_seconds=60.0,
+    load_streams=50, stream_chunk_delay=0.05, load_window=5.0, load_pings=1000,
+    concurrent_turns=50, turn_model_seconds=1.0,
+    sessions=100, session_turns=10, session_parallel=10, sessions_seconds=600.0,
+)
+SMOKE = Config(
+    smoke=True, groups=SMOKE_GROUPS, warmup_spawn=False, cold_rounds=0,
+    ping_count=30, ping_seconds=2.0, throughput_clients=2, throughput_seconds=0.3,
+    turns=3, turn_warmup=1, turn_seconds=10.0,
+    load_streams=5, stream_chunk_delay=0.05, load_window=0.5, load_pings=30,
+    concurrent_turns=5, turn_model_seconds=0.2,
+    sessions=3, session_turns=2, session_parallel=3, sessions_seconds=30.0,
+)
+
+
+def _ms(samples: list[float]) -> dict[str, float | int]:
+    return report.summary([sample * 1000 for sample in samples])
+
+
+def _phase(name: str, server: TimedServer, config: Config, failures: load.Failures) -> dict[str, Any]:
+    """Run one figure against a running server; returns its entry for results.json."""
+    url = server.url
+    if name == "idle":
+        return {"ping_idle_ms": _ms(asyncio.run(load.ping_latencies(url, config.ping_count, config.ping_seconds)))}
+    if name == "throughput":
+        rate = asyncio.run(load.ping_throughput(url, config.throughput_clients, config.throughput_seconds))
+        return {"ping_throughput_rps": {"value": rate}}
+    if name == "turns":
+        latencies = asyncio.run(
+            load.turn_latencies(url, config.turns, config.turn_warmup, config.turn_seconds, failures))
+        return {"turn_ms": _ms(latencies)}
+    if name == "loaded":
+        loaded = asyncio.run(load.ping_under_load(
+            url, config.load_streams, config.stream_chunk_delay, config.load_window, config.load_pings, failures))
+        return {"ping_loaded_ms": {**_ms(loaded.latencies), "in_flight_at_start": loaded.in_flight_at_start,
+                                   "in_flight_at_end": loaded.in_flight_at_end,
+                                   "streams_sending": loaded.streams_started}}
+    if name == "concurrent":
+        timeout = config.concurrent_turns * config.turn_model_seconds * 2 + 30
+        wall = asyncio.run(load.concurrent_turns(
+            url, config.concurrent_turns, config.turn_model_seconds, timeout, failures))
+        return {"concurrent_turns_s": {"wall": wall, "ideal": config.turn_model_seconds}}
+    if name == "memory":
+        asyncio.run(load.turn_latencies(url, 1, 0, 30.0, failures))  # lazy imports and clients, not a session's cost
+        time.sleep(0.3)
+        before = rss_bytes(server.pid)
+        completed = asyncio.run(load.fill_sessions(
+            url, config.sessions, config.session_turns, config.session_parallel, config.sessions_seconds, failures))
+        time.sleep(0.3)
+        after = rss_bytes(server.pid)
+        return {"sessions_rss": {"before_mb": before / 2**20, "after_mb": after / 2**20,
+                                 "per_session_kb": (after - before) / config.sessions / 1024,
+                                 "turns_completed": completed, "turns_planned": config.sessions * config.session_turns}}
+    raise ValueError(f"unknown phase {name!r}")
+
+
+def _with_server(spec: ServerSpec, run: Callable[[TimedServer], dict[str, Any]]) -> tuple[TimedServer, dict[str, Any]]:
+    server = launch(spec)
+    try:
+        return server, run(server)
+    finally:
+        server.stop(timeout=5)
+        server.cleanup()
+
+
+def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
+    """Every figure for the three servers; the results document (also written as JSON by main)."""
+    if not AGENT_PYTHON.exists():
+        subprocess.run(["uv", "sync", "--frozen", "--project", str(AGENT_IMAGE)], check=True)
+    results: dict[str, Any] = {"config": asdict(config), "machine": machine_facts(AGENT_PYTHON), "servers": {}}
+    started = time.perf_counter()
+    cpu = CpuWatch()
+    with EmulatorProcess() as emulator:
+        cpu.track(emulator.pid)
+        servers = specs(emulator.url, config.sessions)
+        figures: dict[str, dict[str, Any]] = {spec.name: {} for spec in servers}
+        cold: dict[str, list[TimedServer]] = {spec.name: [] for spec in servers}
+        failures = {spec.name: load.Failures() for spec in servers}
+        if config.warmup_spawn:  # bytecode compiled and files in the page cache, as in a built image
+            for spec in servers:
+                _with_server(spec, lambda server: asyncio.run(load.turn_latencies(server.url, 1, 0, 30.0, load.Failures())))
+        for round_ in range(config.cold_rounds):
+            for spec in servers:
+                server, _ = _with_server(spec, lambda server: {})
+                cold[spec.name].append(server)
+            emit(f"cold start round {round_ + 1}/{config.cold_rounds} done")
+        for group in config.groups:
+            for spec in servers:
+                def phases(server: TimedServer, spec: ServerSpec = spec) -> dict[str, Any]:
+                    cpu.track(server.pid)
+                    entry: dict[str, Any] = {}
+                    for name in group:
+                        with cpu.phase(f"{spec.name}:{name}"):
+                            entry.update(_phase(name, server, config, failures[spec.name]))
+                    return entry
+                server, entry = _with_server(spec, phases)
+                cold[spec.name].append(server)
+                figures[spec.name].update(entry)
+                emit(f"{spec.name}: {', '.join(group)} done ({time.perf_counter() - started:.0f}s)")
+        for spec in servers:
+            figures[spec.name]["cold_start_s"] = report.summary([s.cold_start_seconds for s in cold[spec.name]])
+            figures[spec.name]["rss_at_ready_mb"] = report.summary([s.rss_at_ready / 2**20 for s in cold[spec.name]])
+            figures[spec.name]["failures"] = asdict(failures[spec.name])
+    for name, project in (("ours", AGENT_IMAGE), ("reference", BENCH / "reference")):
+        weight = install_weight.measure(project)
+        figures[name]["install_weight"] = {**weight.as_dict(), "wheel_mb": weight.wheel_bytes / 1e6}
+    results["servers"] = figures
+    results["contention"] = cpu.summary()
+    results["elapsed_s"] = time.perf_counter() - started
+    results["targets"] = report.targets(results)
+    return results
+
+
+def _command(argv: list[str]) -> str:
+    return shlex.join(["uv", "run", "python", "-m", "bench", *argv])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, well under a minute (the test suite runs this)")
+    parser.add_argument("--json", type=Path, default=BENCH / "results.json", help="where to write all results as JSON")
+    parser.add_argument("--markdown", type=Path, help="where to write the markdown report "
+                        "(default: bench/RESULTS.md for a full run, none for --smoke)")
+    parser.add_argument("--stream-chunk-delay", type=float, help="model seconds per chunk of the slow streams (figure 2)")
+    parser.add_argument("--turn-seconds", type=float, help="model seconds per turn in the concurrency figure (3)")
+    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    config = SMOKE if args.smoke else FULL
+    if args.stream_chunk_delay is not None:
+        config = replace(config, stream_chunk_delay=args.stream_chunk_delay)
+    if args.turn_seconds is not None:
+        config = replace(config, turn_model_seconds=args.turn_seconds)
+    results = run(config, emit=lambda line: print(line, file=sys.stderr, flush=True))
+    results["command"] = _command(arguments)
+    results["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
+    text = markdown(results)
+    print(text)
+    target = args.markdown or (None if args.smoke else BENCH / "RESULTS.md")
+    if target is not None:
+        write_markdown(target, text)
+    return 0
+
+
+def _jsonable(value: object) -> object:
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+NOTES_START, NOTES_END = "<!-- notes:start -->", "<!-- notes:end -->"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The generated part of RESULTS.md: facts of the run, the table, the target verdicts."""
+    machine, contention = results["machine"], results["contention"]
+    failures = {name: entry["failures"]["count"] for name, entry in results["servers"].items()}
+    config = results["config"]
+    lines = [
+        "# Benchmark results" + (" (smoke run: tiny counts, not meaningful)" if config["smoke"] else ""),
+        "",
+        f"- Date: {results['date']}; run took {results['elapsed_s']:.0f} s.",
+        f"- Command (from the repository root): `{results['command']}`",
+        f"- Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory_gb']:.0f} GiB, "
+        f"{machine['kernel']}; shared with other jobs. Python {machine['python']}; "
+        + ", ".join(f"{name} {version}" for name, version in machine["packages"].items()) + ".",
+        f"- Contention: other processes used on average {contention['mean_other_cpus']:.2f} of "
+        f"{machine['cpus']} CPUs during the measured phases (max {contention['max_other_cpus']:.2f} "
+        f"in `{contention['max_phase']}`); load average {machine['loadavg']} at start.",
+        f"- Failed invocations: {', '.join(f'{name} {count}' for name, count in failures.items())}.",
+        "",
+        report.table(results),
+        "",
+        "## Targets",
+        "",
+        report.targets_table(results["targets"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path: Path, generated: str) -> None:
+    """Write the generated report, keeping the hand-written notes block of an existing file."""
+    notes = f"{NOTES_START}\n{NOTES_END}"
+    if path.exists():
+        old = path.read_text()
+        if NOTES_START in old and NOTES_END in old:
+            notes = old[old.index(NOTES_START): old.index(NOTES_END) + len(NOTES_END)]
+    path.write_text(generated + "\n" + notes + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
