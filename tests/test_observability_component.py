@@ -1,0 +1,484 @@
+"""RuntimeObservability under Pulumi's mock engine, for a dev-like and a prod-like stack.
+
+Only the engine and AWS are mocked: the mocks answer the three invokes the component makes
+(partition, caller identity, region) and echo resource inputs back with the ARNs AWS would assign.
+The runtime itself is an aws-native Runtime resource whose ARN and id come back from the mock, so
+every assertion about wiring checks values that could only have arrived through Outputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+import pulumi
+import pulumi_aws_native as aws_native
+import pytest
+from pulumi.runtime.mocks import MockMonitor
+
+from components import observability as obs
+from components.observability_component import RuntimeObservability, RuntimeObservabilityArgs
+from tests.test_observability import DOCUMENTED_DIMENSIONS, cfn_schema, metric_rows
+
+RUNTIME_SUFFIX = "Xk3Lm9Pq2R"  # the 10 characters AgentCore appends to a runtime's name
+
+
+@dataclass
+class Registration:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    retain_on_delete: bool = False
+    protect: bool = False
+    parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers like AWS would in one partition, region and account."""
+
+    def __init__(self, partition: str, dns_suffix: str, region: str, account_id: str) -> None:
+        self.partition, self.dns_suffix, self.region, self.account_id = partition, dns_suffix, region, account_id
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"id": self.partition, "partition": self.partition, "dnsSuffix": self.dns_suffix,
+                    "reverseDnsPrefix": ".".join(reversed(self.dns_suffix.split(".")))}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"id": self.account_id, "accountId": self.account_id, "userId": "AIDAEXAMPLE",
+                    "arn": f"arn:{self.partition}:iam::{self.account_id}:user/deployer"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"id": self.region, "region": self.region, "name": self.region,
+                    "endpoint": f"ec2.{self.region}.{self.dns_suffix}", "description": self.region}
+        raise AssertionError(f"unexpected invoke {args.token}")
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        out = dict(args.inputs)
+        arn = f"arn:{self.partition}:%s:{self.region}:{self.account_id}:%s"
+        if args.typ == "aws-native:bedrockagentcore:Runtime":
+            runtime_id = f"{args.inputs['agentRuntimeName']}-{RUNTIME_SUFFIX}"
+            out.update(agentRuntimeId=runtime_id, agentRuntimeArn=arn % ("bedrock-agentcore", f"runtime/{runtime_id}"))
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            out["arn"] = arn % ("logs", f"log-group:{args.inputs['name']}")
+        elif args.typ == "aws-native:logs:DeliverySource":
+            out["arn"] = arn % ("logs", f"delivery-source:{args.inputs['name']}")
+        elif args.typ == "aws-native:logs:DeliveryDestination":
+            out["arn"] = arn % ("logs", f"delivery-destination:{args.inputs['name']}")
+        elif args.typ == "aws-native:logs:Delivery":
+            out.update(deliveryId="a1b2c3d4e5", arn=arn % ("logs", "delivery:a1b2c3d4e5"))
+        elif args.typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            out["arn"] = arn % ("cloudwatch", f"alarm:{args.inputs['name']}")
+        return f"{args.name}-id", out
+
+
+class RecordingMonitor(MockMonitor):
+    """The stock mock monitor, also keeping what the engine would see: options and dependencies."""
+
+    def __init__(self, mocks: AwsMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            state = self.resources.get(response.urn)
+            self.registrations[response.urn] = Registration(
+                typ=request.type,
+                name=request.name,
+                inputs=pulumi.runtime.rpc.deserialize_properties(request.object) if request.custom else {},
+                outputs=dict(state.state) if state else {},
+                retain_on_delete=request.retainOnDelete,
+                protect=request.protect,
+                parent=request.parent,
+                dependencies=list(request.dependencies),
+            )
+        return response
+
+
+@dataclass
+class Deployment:
+    registrations: dict[str, Registration]
+    outputs: dict[str, Any]
+    runtime_urn: str
+    runtime_arn: str
+    runtime_id: str
+    mocks: AwsMocks
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations.values() if r.typ == typ]
+
+    def one(self, typ: str, name: str) -> Registration:
+        found = [r for r in self.of_type(typ) if r.name == name]
+        assert len(found) == 1, f"expected one {typ} named {name}, found {[r.name for r in self.of_type(typ)]}"
+        return found[0]
+
+
+@pytest.fixture
+def event_loop_owner() -> Iterator[None]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def deploy(
+    config: obs.ObservabilityConfig,
+    *,
+    runtime_name: str,
+    endpoints: tuple[str, ...] = ("DEFAULT",),
+    model_id: str | None = None,
+    tags: dict[str, str] | None = None,
+    partition: str = "aws",
+    dns_suffix: str = "amazonaws.com",
+    region: str = "eu-west-1",
+    account_id: str = "111122223333",
+) -> Deployment:
+    mocks = AwsMocks(partition, dns_suffix, region, account_id)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="agentcore", stack="test", preview=False, monitor=monitor)
+    captured: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        runtime = aws_native.bedrockagentcore.Runtime(
+            "agent",
+            agent_runtime_name=runtime_name,
+            agent_runtime_artifact={"container_configuration": {"container_uri": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/agent@sha256:" + "a" * 64}},
+            role_arn=f"arn:{partition}:iam::{account_id}:role/agent",
+            network_configuration={"network_mode": "PUBLIC"},
+        )
+        component = RuntimeObservability("obs", RuntimeObservabilityArgs(
+            runtime_name=runtime_name,
+            runtime_arn=runtime.agent_runtime_arn,
+            runtime_id=runtime.agent_runtime_id,
+            config=config,
+            endpoint_names=endpoints,
+            model_id=model_id,
+            tags=tags or {},
+        ))
+        return pulumi.Output.all(
+            runtime.urn, runtime.agent_runtime_arn, runtime.agent_runtime_id,
+            component.runtime_log_group_names, component.vended_log_group_names, component.alarm_arns,
+            component.dashboard_name, component.dashboard_url,
+        ).apply(lambda v: captured.update(
+            runtime_urn=v[0], runtime_arn=v[1], runtime_id=v[2], runtime_log_group_names=v[3],
+            vended_log_group_names=v[4], alarm_arns=v[5], dashboard_name=v[6], dashboard_url=v[7],
+        ))
+
+    program()
+    return Deployment(
+        registrations=monitor.registrations,
+        outputs=captured,
+        runtime_urn=captured["runtime_urn"],
+        runtime_arn=captured["runtime_arn"],
+        runtime_id=captured["runtime_id"],
+        mocks=mocks,
+    )
+
+
+DEV = obs.parse_observability_config({
+    "logRetentionDays": 14,
+    "alarms": True,
+    "errorsThreshold": 10,
+    "throttlesThreshold": 5,
+    "latencyP99ThresholdMs": 120000,
+    "dashboard": True,
+})
+
+PROD = obs.parse_observability_config({
+    "logRetentionDays": 365,
+    "logKmsKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "retainLogsOnDelete": True,
+    "usageLogs": True,
+    "transactionSearch": True,
+    "indexingPercentage": 5,
+    "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:agentcore-alarms",
+    "errorsThreshold": 1,
+    "throttlesThreshold": 1,
+    "latencyP99ThresholdMs": 60000,
+    "alarmPeriodSeconds": 60,
+    "alarmEvaluationPeriods": 3,
+})
+
+
+def to_cfn(value: Any) -> Any:
+    """aws-native inputs arrive camelCased; CloudFormation properties are PascalCase."""
+    if isinstance(value, dict):
+        return {k[0].upper() + k[1:]: to_cfn(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_cfn(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_dev_stack_creates_log_groups_named_from_the_runtime_outputs_with_dev_retention(event_loop_owner: None) -> None:
+    d = deploy(DEV, runtime_name="support_agent_dev")
+    groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    expected_runtime_group = f"/aws/bedrock-agentcore/runtimes/support_agent_dev-{RUNTIME_SUFFIX}-DEFAULT"
+    assert groups["obs-runtime-DEFAULT"].inputs["name"] == expected_runtime_group
+    assert groups["obs-application-logs"].inputs["name"] == (
+        f"/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/support_agent_dev-{RUNTIME_SUFFIX}"
+    )
+    assert "obs-usage-logs" not in groups  # dev keeps usage logs off
+    for group in groups.values():
+        assert group.inputs["retentionInDays"] == 14
+        assert "kmsKeyId" not in group.inputs
+        assert group.retain_on_delete is False  # dev logs go with the stack
+        # The names came from the runtime's id output, so the engine records the dependency.
+        assert d.runtime_urn in group.dependencies
+    assert d.outputs["runtime_log_group_names"] == {"DEFAULT": expected_runtime_group}
+    assert d.outputs["vended_log_group_names"] == {"APPLICATION_LOGS": groups["obs-application-logs"].inputs["name"]}
+
+
+def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(event_loop_owner: None) -> None:
+    d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
+    groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert set(groups) == {"obs-runtime-DEFAULT", "obs-runtime-live", "obs-application-logs", "obs-usage-logs"}
+    assert groups["obs-runtime-live"].inputs["name"] == f"/aws/bedrock-agentcore/runtimes/support_agent_prod-{RUNTIME_SUFFIX}-live"
+    assert groups["obs-usage-logs"].inputs["name"].endswith(f"/runtime/USAGE_LOGS/support_agent_prod-{RUNTIME_SUFFIX}")
+    for group in groups.values():
+        assert group.inputs["retentionInDays"] == 365
+        assert group.inputs["kmsKeyId"] == PROD.log_kms_key_arn
+        assert group.retain_on_delete is True
+    assert set(d.outputs["runtime_log_group_names"]) == {"DEFAULT", "live"}
+
+
+@pytest.mark.parametrize("config, runtime_name, log_types", [
+    (DEV, "support_agent_dev", ["APPLICATION_LOGS"]),
+    (PROD, "support_agent_prod", ["APPLICATION_LOGS", "USAGE_LOGS"]),
+])
+def test_deliveries_wire_the_runtime_arn_to_our_log_groups_and_to_xray(
+    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str, log_types: list[str]
+) -> None:
+    d = deploy(config, runtime_name=runtime_name, tags={"stack": "test"})
+    sources = {r.inputs["logType"]: r for r in d.of_type("aws-native:logs:DeliverySource")}
+    assert sorted(sources) == sorted([*log_types, "TRACES"])
+    for source in sources.values():
+        assert source.inputs["resourceArn"] == d.runtime_arn
+        assert d.runtime_urn in source.dependencies
+        assert source.inputs["tags"] == [{"key": "stack", "value": "test"}]
+
+    destinations = {r.name: r for r in d.of_type("aws-native:logs:DeliveryDestination")}
+    groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    app_dst = destinations["obs-app-logs-destination"]
+    assert app_dst.inputs["deliveryDestinationType"] == "CWL"
+    assert app_dst.inputs["destinationResourceArn"] == groups["obs-application-logs"].outputs["arn"]
+    trace_dst = destinations["obs-traces-destination"]
+    assert trace_dst.inputs["deliveryDestinationType"] == "XRAY"
+    assert "destinationResourceArn" not in trace_dst.inputs
+
+    deliveries = {r.name: r for r in d.of_type("aws-native:logs:Delivery")}
+    for suffix in ["app-logs", *(["usage-logs"] if "USAGE_LOGS" in log_types else []), "traces"]:
+        delivery = deliveries[f"obs-{suffix}"]
+        source = d.one("aws-native:logs:DeliverySource", f"obs-{suffix}-source")
+        target = d.one("aws-native:logs:DeliveryDestination", f"obs-{suffix}-destination")
+        assert delivery.inputs["deliverySourceName"] == source.inputs["name"]
+        assert delivery.inputs["deliveryDestinationArn"] == target.outputs["arn"]
+    # Deliveries are created one after another.
+    ordered = [deliveries[f"obs-{s}"] for s in ["app-logs", *(["usage-logs"] if "USAGE_LOGS" in log_types else []), "traces"]]
+    for earlier, later in zip(ordered, ordered[1:]):
+        assert any(dep.endswith(f"::{earlier.name}") for dep in later.dependencies)
+
+
+def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(event_loop_owner: None) -> None:
+    d = deploy(PROD, runtime_name="support_agent_prod")
+    policy = json.loads(d.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "obs-log-delivery-policy").inputs["policyDocument"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    vended = d.outputs["vended_log_group_names"].values()
+    assert sorted(statement["Resource"]) == sorted(
+        f"arn:aws:logs:eu-west-1:111122223333:log-group:{name}:log-stream:*" for name in vended
+    )
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+
+    xray = json.loads(d.one("aws:xray/resourcePolicy:ResourcePolicy", "obs-traces-delivery-policy").inputs["policyDocument"])
+    (statement,) = xray["Statement"]
+    assert statement["Action"] == "xray:PutTraceSegments"
+    assert statement["Condition"]["ForAllValues:ArnLike"] == {"logs:LogGeneratingResourceArns": [d.runtime_arn]}
+
+    # Destinations are created only once their policy exists.
+    app_dst = d.one("aws-native:logs:DeliveryDestination", "obs-app-logs-destination")
+    assert any(dep.endswith("::obs-log-delivery-policy") for dep in app_dst.dependencies)
+    trace_dst = d.one("aws-native:logs:DeliveryDestination", "obs-traces-destination")
+    assert any(dep.endswith("::obs-traces-delivery-policy") for dep in trace_dst.dependencies)
+
+
+@pytest.mark.parametrize("config, runtime_name, resources", [
+    (DEV, "support_agent_dev", 6),
+    (PROD, "A" * 48, 9),  # the longest runtime name AgentCore allows: delivery names must still fit
+])
+def test_aws_native_inputs_validate_against_the_cloudformation_schemas(
+    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str, resources: int
+) -> None:
+    d = deploy(config, runtime_name=runtime_name, tags={"project": "agentcore", "stack": "test"})
+    checked = 0
+    for typ, cfn_type in [
+        ("aws-native:logs:DeliverySource", "AWS::Logs::DeliverySource"),
+        ("aws-native:logs:DeliveryDestination", "AWS::Logs::DeliveryDestination"),
+        ("aws-native:logs:Delivery", "AWS::Logs::Delivery"),
+    ]:
+        schema = cfn_schema(cfn_type)
+        for registration in d.of_type(typ):
+            jsonschema.validate(to_cfn(registration.inputs), schema)
+            for name_key in ("Name", "DeliverySourceName"):
+                value = to_cfn(registration.inputs).get(name_key)
+                if value is not None:  # the schema's pattern is unanchored; check it in full
+                    assert re.fullmatch(r"[\w-]{1,60}", value), value
+            checked += 1
+    assert checked == resources
+
+
+def test_transaction_search_is_adopted_and_kept_when_the_stack_is_destroyed(event_loop_owner: None) -> None:
+    d = deploy(PROD, runtime_name="support_agent_prod")
+    destination = d.one("aws:xray/traceSegmentDestination:TraceSegmentDestination", "obs-transaction-search")
+    rule = d.one("aws:xray/indexingRule:IndexingRule", "obs-transaction-search-indexing")
+    policy = d.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "obs-transaction-search-policy")
+    assert destination.inputs["destination"] == "CloudWatchLogs"
+    assert rule.inputs["name"] == "Default"
+    assert rule.inputs["rule"] == {"probabilistic": {"desiredSamplingPercentage": 5.0}}
+    for account_level in (destination, rule, policy):
+        assert account_level.retain_on_delete is True
+        # Protect would block `pulumi destroy` of the whole stack; retain lets it go and keeps the setting.
+        assert account_level.protect is False
+    document = json.loads(policy.inputs["policyDocument"])
+    (statement,) = document["Statement"]
+    assert statement["Principal"] == {"Service": "xray.amazonaws.com"}
+    assert statement["Resource"] == [
+        "arn:aws:logs:eu-west-1:111122223333:log-group:aws/spans:*",
+        "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/application-signals/data:*",
+    ]
+    assert any(dep.endswith("::obs-transaction-search-policy") for dep in destination.dependencies)
+    assert any(dep.endswith("::obs-transaction-search") for dep in rule.dependencies)
+
+
+def test_dev_stack_leaves_the_account_level_transaction_search_alone(event_loop_owner: None) -> None:
+    d = deploy(DEV, runtime_name="support_agent_dev")
+    assert d.of_type("aws:xray/traceSegmentDestination:TraceSegmentDestination") == []
+    assert d.of_type("aws:xray/indexingRule:IndexingRule") == []
+
+
+@pytest.mark.parametrize("config, runtime_name, period, periods, thresholds, actions", [
+    (DEV, "support_agent_dev", 300, 1, {"errors": 10, "throttles": 5, "latency-p99": 120000}, []),
+    (PROD, "support_agent_prod", 60, 3, {"errors": 1, "throttles": 1, "latency-p99": 60000},
+     ["arn:aws:sns:eu-west-1:111122223333:agentcore-alarms"]),
+])
+def test_alarms_per_endpoint_use_stack_thresholds_and_the_runtime_dimensions(
+    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str, period: int, periods: int,
+    thresholds: dict[str, float], actions: list[str],
+) -> None:
+    d = deploy(config, runtime_name=runtime_name, endpoints=("DEFAULT", "live"))
+    alarms = {r.inputs["name"]: r for r in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert set(alarms) == {f"{runtime_name}-{ep}-{kind}" for ep in ("DEFAULT", "live") for kind in thresholds}
+    for alarm_name, alarm in alarms.items():
+        endpoint, kind = alarm_name.removeprefix(f"{runtime_name}-").split("-", 1)
+        assert alarm.inputs["threshold"] == thresholds[kind]
+        assert alarm.inputs["evaluationPeriods"] == periods
+        assert alarm.inputs["treatMissingData"] == "notBreaching"
+        assert alarm.inputs.get("alarmActions", []) == actions
+        assert alarm.inputs.get("okActions", []) == actions
+        for query in alarm.inputs["metricQueries"]:
+            metric = query.get("metric")
+            if metric is None:
+                continue
+            assert metric["period"] == period
+            assert metric["dimensions"] == {
+                "Operation": "InvokeAgentRuntime", "Name": f"{runtime_name}::{endpoint}", "Resource": d.runtime_arn,
+            }
+            assert (metric["namespace"], metric["metricName"]) in DOCUMENTED_DIMENSIONS
+        assert d.runtime_urn in alarm.dependencies
+    latency = alarms[f"{runtime_name}-live-latency-p99"].inputs["metricQueries"]
+    assert [q["metric"]["stat"] for q in latency] == ["p99"]
+    assert d.outputs["alarm_arns"]["live-errors"] == f"arn:aws:cloudwatch:eu-west-1:111122223333:alarm:{runtime_name}-live-errors"
+
+
+@pytest.mark.parametrize("config, runtime_name", [(DEV, "support_agent_dev"), (PROD, "support_agent_prod")])
+def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metrics(
+    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str
+) -> None:
+    d = deploy(config, runtime_name=runtime_name, endpoints=("DEFAULT", "live"), model_id="eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    board = d.one("aws:cloudwatch/dashboard:Dashboard", "obs-dashboard")
+    assert board.inputs["dashboardName"] == f"agentcore-{runtime_name}-eu-west-1"
+    body = json.loads(board.inputs["dashboardBody"])
+    rows = metric_rows(body)
+    assert rows, "the dashboard graphs no metric"
+    names_seen = set()
+    for namespace, metric, dims in rows:
+        assert DOCUMENTED_DIMENSIONS[(namespace, metric)] == frozenset(dims)
+        if namespace == obs.RUNTIME_METRICS_NAMESPACE:
+            assert dims["Resource"] == d.runtime_arn
+            assert dims["Operation"] == "InvokeAgentRuntime"
+            names_seen.add(dims["Name"])
+        else:
+            assert dims == {"ModelId": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"}
+    assert names_seen == {f"{runtime_name}::DEFAULT", f"{runtime_name}::live"}
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(d.outputs["alarm_arns"].values())
+    assert len(alarm_widget["properties"]["alarms"]) == 6
+    (log_widget,) = [w for w in body["widgets"] if w["type"] == "log"]
+    for group in d.outputs["runtime_log_group_names"].values():
+        assert f"SOURCE '{group}'" in log_widget["properties"]["query"]
+    assert d.outputs["dashboard_url"] == (
+        f"https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/agentcore-{runtime_name}-eu-west-1"
+    )
+
+
+@pytest.mark.parametrize("partition, dns_suffix, region, console", [
+    ("aws-cn", "amazonaws.com.cn", "cn-north-1", "https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1"),
+    ("aws-us-gov", "amazonaws.com", "us-gov-west-1", "https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1"),
+])
+def test_other_partitions_get_their_own_arns_and_console(
+    event_loop_owner: None, partition: str, dns_suffix: str, region: str, console: str
+) -> None:
+    config = obs.parse_observability_config({"transactionSearch": True})
+    d = deploy(config, runtime_name="support_agent", partition=partition, dns_suffix=dns_suffix, region=region)
+    assert d.runtime_arn.startswith(f"arn:{partition}:bedrock-agentcore:{region}:")
+    assert d.outputs["dashboard_url"].startswith(console + "#dashboards/dashboard/")
+    documents = [json.loads(r.inputs["policyDocument"]) for r in d.registrations.values() if "policyDocument" in r.inputs]
+    assert len(documents) == 3
+    for document in documents:
+        text = json.dumps(document)
+        assert "arn:aws:" not in text
+        assert f"arn:{partition}:" in text
+
+
+def test_switches_turn_resources_off(event_loop_owner: None) -> None:
+    config = obs.parse_observability_config({
+        "runtimeLogs": False, "applicationLogs": False, "traces": False, "alarms": False, "dashboard": False,
+    })
+    d = deploy(config, runtime_name="quiet_agent")
+    created = {r.typ for r in d.registrations.values()} - {"aws-native:bedrockagentcore:Runtime"}
+    assert created == {"agentcore:observability:RuntimeObservability"}
+    # The names are still reported: the service creates these groups on first invocation regardless.
+    assert d.outputs["runtime_log_group_names"] == {"DEFAULT": f"/aws/bedrock-agentcore/runtimes/quiet_agent-{RUNTIME_SUFFIX}-DEFAULT"}
+    assert d.outputs["alarm_arns"] == {}
+    assert d.outputs["dashboard_url"] is None
+
+
+def test_every_child_hangs_off_the_component(event_loop_owner: None) -> None:
+    d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
+    (component_urn,) = [urn for urn, r in d.registrations.items() if r.typ == "agentcore:observability:RuntimeObservability"]
+    for urn, registration in d.registrations.items():
+        if registration.typ in ("agentcore:observability:RuntimeObservability", "aws-native:bedrockagentcore:Runtime"):
+            continue
+        assert registration.parent == component_urn, registration.name
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("runtime_name", "support-agent", "runtime_name: 'support-agent' must match"),
+    ("endpoint_names", ("DEFAULT", "blue-green"), "endpoint_names: 'blue-green' must match"),
+    ("endpoint_names", ("DEFAULT", "DEFAULT"), "lists an endpoint twice"),
+    ("endpoint_names", (), "give at least one endpoint"),
+])
+def test_bad_component_args_fail_before_any_resource(field: str, value: Any, message: str) -> None:
+    args: dict[str, Any] = {"runtime_name": "support_agent", "runtime_arn": "arn", "runtime_id": "id", field: value}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        RuntimeObservabilityArgs(**args)
