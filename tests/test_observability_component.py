@@ -43,8 +43,9 @@ class Registration:
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers like AWS would in one partition, region and account."""
 
-    def __init__(self, partition: str, dns_suffix: str, region: str, account_id: str) -> None:
+    def __init__(self, partition: str, dns_suffix: str, region: str, account_id: str, preview: bool = False) -> None:
         self.partition, self.dns_suffix, self.region, self.account_id = partition, dns_suffix, region, account_id
+        self.preview = preview
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         if args.token == "aws:index/getPartition:getPartition":
@@ -62,6 +63,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         out = dict(args.inputs)
         arn = f"arn:{self.partition}:%s:{self.region}:{self.account_id}:%s"
         if args.typ == "aws-native:bedrockagentcore:Runtime":
+            if self.preview:  # a runtime not yet created has no id or ARN: both are unknown
+                return "", out
             runtime_id = f"{args.inputs['agentRuntimeName']}-{RUNTIME_SUFFIX}"
             out.update(agentRuntimeId=runtime_id, agentRuntimeArn=arn % ("bedrock-agentcore", f"runtime/{runtime_id}"))
         elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
@@ -139,10 +142,11 @@ def deploy(
     dns_suffix: str = "amazonaws.com",
     region: str = "eu-west-1",
     account_id: str = "111122223333",
+    preview: bool = False,
 ) -> Deployment:
-    mocks = AwsMocks(partition, dns_suffix, region, account_id)
+    mocks = AwsMocks(partition, dns_suffix, region, account_id, preview)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="agentcore", stack="test", preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project="agentcore", stack="test", preview=preview, monitor=monitor)
     captured: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -167,7 +171,7 @@ def deploy(
             runtime.urn, runtime.agent_runtime_arn, runtime.agent_runtime_id,
             component.runtime_log_group_names, component.vended_log_group_names, component.alarm_arns,
             component.dashboard_name, component.dashboard_url,
-        ).apply(lambda v: captured.update(
+        ).apply(lambda v: captured.update(  # runs only when every value is known
             runtime_urn=v[0], runtime_arn=v[1], runtime_id=v[2], runtime_log_group_names=v[3],
             vended_log_group_names=v[4], alarm_arns=v[5], dashboard_name=v[6], dashboard_url=v[7],
         ))
@@ -176,9 +180,9 @@ def deploy(
     return Deployment(
         registrations=monitor.registrations,
         outputs=captured,
-        runtime_urn=captured["runtime_urn"],
-        runtime_arn=captured["runtime_arn"],
-        runtime_id=captured["runtime_id"],
+        runtime_urn=captured.get("runtime_urn", ""),
+        runtime_arn=captured.get("runtime_arn", ""),
+        runtime_id=captured.get("runtime_id", ""),
         mocks=mocks,
     )
 
@@ -448,6 +452,20 @@ def test_other_partitions_get_their_own_arns_and_console(
         text = json.dumps(document)
         assert "arn:aws:" not in text
         assert f"arn:{partition}:" in text
+
+
+def test_preview_of_a_fresh_stack_plans_every_resource_before_the_runtime_exists(event_loop_owner: None) -> None:
+    planned = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"), preview=True)
+    assert planned.outputs == {}, "runtime outputs must be unknown in this preview"
+    created = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
+    assert sorted((r.typ, r.name) for r in planned.registrations.values()) == sorted(
+        (r.typ, r.name) for r in created.registrations.values()
+    )
+    # Names known without the runtime (delivery sources, alarms) are already final in the plan.
+    source = planned.one("aws-native:logs:DeliverySource", "obs-app-logs-source")
+    assert source.inputs["name"] == "support_agent_prod-app-logs"
+    alarm = planned.one("aws:cloudwatch/metricAlarm:MetricAlarm", "obs-live-errors")
+    assert alarm.inputs["name"] == "support_agent_prod-live-errors"
 
 
 def test_switches_turn_resources_off(event_loop_owner: None) -> None:
