@@ -136,7 +136,7 @@ def prepare(project_dir: Path, cache: Path | None = None) -> Arm64Env:
 
     Raises :class:`Arm64EnvError` naming the failed step; never returns a partial environment.
     """
-    cache = cache or cache_dir()
+    cache = (cache or cache_dir()).resolve()
     cache.mkdir(parents=True, exist_ok=True)
     with _locked(cache / ".lock"):
         qemu = ensure_qemu()

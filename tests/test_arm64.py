@@ -250,3 +250,143 @@ def test_every_stdlib_extension_imports_on_aarch64(arm64: Arm64Env) -> None:
     modules = extension_modules(lib_dynload)
     assert "_ssl" in modules
     assert import_failures(arm64, modules) == {}
+
+
+def test_the_app_imports_only_from_the_aarch64_environment(arm64: Arm64Env) -> None:
+    """``import agent`` pulls every module from the root, the locked site or agent_image/ itself.
+
+    qemu's ``-L`` falls back to host paths for files missing from the root, so a module the lock
+    forgot could otherwise be found on the host and hide the gap.
+    """
+    code = """
+import json, sys
+import agent
+files = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
+print("MODULE FILES", json.dumps(files))  # the app logs to stdout too: mark our line
+"""
+    output = run_emulated(arm64, code, agent_env("http://127.0.0.1:9"))
+    (line,) = [line for line in output.splitlines() if line.startswith("MODULE FILES ")]
+    files = json.loads(line.removeprefix("MODULE FILES "))
+    allowed = (str(arm64.root) + "/", str(arm64.site) + "/", str(AGENT_DIR) + "/")
+    assert any(f.startswith(str(arm64.site) + "/strands/") for f in files), "strands was not imported"
+    strays = [f for f in files if not f.startswith(allowed)]
+    assert not strays, f"modules loaded from outside the aarch64 environment: {strays}"
+
+
+def agent_env(bedrock_url: str) -> dict[str, str]:
+    """The agent's configuration: a pinned model and region, the emulator as Bedrock, dummy keys."""
+    return {
+        "MODEL_ID": MODEL_ID,
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_url,
+        "AWS_ACCESS_KEY_ID": "AKIAARM64TESTKEY0000",
+        "AWS_SECRET_ACCESS_KEY": "arm64-test-secret-not-real",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    }
+
+
+@pytest.fixture(scope="module")
+def bedrock() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def server(arm64: Arm64Env, bedrock: BedrockEmulator) -> Iterator[ServerProcess]:
+    """``uvicorn agent:app`` on the emulated interpreter, in its own process group.
+
+    ``setsid`` execs in place (same pid), so signals reach qemu, which delivers them to the guest;
+    the group lets teardown kill anything the server may have spawned, whatever happened.
+    """
+    port = free_port()
+    command = ["setsid", *arm64.command("-m", "uvicorn", "agent:app", "--host", "127.0.0.1", "--port", str(port))]
+    env: dict[str, str | None] = {name: None for name in os.environ}  # nothing from the host's setup
+    env.update(arm64.environ(agent_env(bedrock.url)))
+    process = ServerProcess(command, port=port, cwd=AGENT_DIR, env=env, startup_timeout=STARTUP_TIMEOUT_S)
+    try:
+        process.start()
+        yield process
+    finally:
+        try:
+            process.stop(timeout=SHUTDOWN_TIMEOUT_S)
+        except RuntimeError:
+            pass  # never started: Popen itself failed, and start() raised that already
+        else:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.cleanup()
+
+
+def mapped_files(pid: int) -> set[Path]:
+    """Files mapped into a process (its code and data), from /proc/<pid>/maps."""
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return {Path(fields[5]) for fields in map(str.split, lines) if len(fields) >= 6 and fields[5].startswith("/")}
+
+
+def test_the_server_runs_aarch64_code_only(arm64: Arm64Env, server: ServerProcess) -> None:
+    """The serving process is qemu running the root's interpreter; all the native code it has
+    loaded is aarch64 and comes from the root or the locked site (never from the host)."""
+    assert Path(f"/proc/{server.pid}/exe").resolve() == arm64.qemu.resolve()
+    objects = {path for path in mapped_files(server.pid) if path.is_file() and elf_machine(path) is not None}
+    objects.discard(arm64.qemu.resolve())
+    assert arm64.python in objects
+    site_objects = {path for path in objects if path.is_relative_to(arm64.site)}
+    assert any(path.name.startswith("_pydantic_core.") for path in site_objects), sorted(map(str, site_objects))
+    foreign = sorted(str(p) for p in objects if not (p.is_relative_to(arm64.root) or p.is_relative_to(arm64.site)))
+    assert not foreign, f"native code from outside the aarch64 environment: {foreign}"
+    wrong = sorted(str(path) for path in objects if elf_machine(path) != EM_AARCH64)
+    assert not wrong, f"non-aarch64 native code in the server: {wrong}"
+
+
+def test_ping_answers_healthy(server: ServerProcess) -> None:
+    response = httpx.get(server.url + "/ping", timeout=30)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "Healthy"
+    assert isinstance(body["time_of_last_update"], int)
+
+
+def test_a_json_turn_completes_through_bedrock(server: ServerProcess, bedrock: BedrockEmulator) -> None:
+    nonce = uuid.uuid4().hex
+    response = httpx.post(server.url + "/invocations", json={"prompt": f"hello {nonce}"}, timeout=120)
+    assert response.status_code == 200, response.text
+    assert response.json()["completion"] == f"You said: hello {nonce}. Turn 1."
+    assert len(bedrock.requests_containing(nonce)) == 1
+
+
+def test_a_streamed_turn_completes_through_bedrock(server: ServerProcess, bedrock: BedrockEmulator) -> None:
+    nonce = uuid.uuid4().hex
+    events = []
+    with httpx.stream(
+        "POST",
+        server.url + "/invocations",
+        json={"prompt": f"stream {nonce}"},
+        headers={"Accept": "text/event-stream"},
+        timeout=120,
+    ) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [json.loads(line[len("data: ") :]) for line in response.iter_lines() if line.startswith("data: ")]
+    expected = f"You said: stream {nonce}. Turn 1."
+    deltas = [event["delta"] for event in events if "delta" in event]
+    assert len(deltas) > 1, events  # streamed in pieces, not one blob
+    assert "".join(deltas) == expected
+    assert events[-1]["completion"] == expected
+
+
+def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
+    """Runs last in this module: it ends the shared server the way the platform stops a session.
+
+    Clean means the app's shutdown ran to the end and the process ended by itself within the bound.
+    uvicorn re-raises the signal it handled once shutdown is done (so a supervisor sees "terminated
+    by SIGTERM", exit status 143 in a container), hence -SIGTERM; 0 is accepted should a later
+    version exit normally. SIGKILL (what ``stop`` sends after the bound) or a crash fails.
+    """
+    result = server.stop(timeout=SHUTDOWN_TIMEOUT_S)
+    assert result.returncode in (0, -signal.SIGTERM), result.output[-4000:]
+    assert "Application shutdown complete." in result.output, result.output[-4000:]
+    assert not Path(f"/proc/{server.pid}").exists()
