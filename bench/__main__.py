@@ -61,20 +61,50 @@ class Config:
 
 
 FULL = Config(
-    smoke=False, groups=FULL_GROUPS, warmup_spawn=True, cold_rounds=6,
-    ping_count=2000, ping_seconds=10.0, throughput_clients=4, throughput_seconds=5.0,
-    turns=50, turn_warmup=3, turn_seconds=60.0,
-    load_streams=50, stream_chunk_delay=0.05, load_window=5.0, load_pings=1000,
-    concurrent_turns=50, turn_model_seconds=1.0,
-    sessions=100, session_turns=10, session_parallel=10, sessions_seconds=600.0,
+    smoke=False,
+    groups=FULL_GROUPS,
+    warmup_spawn=True,
+    cold_rounds=6,
+    ping_count=2000,
+    ping_seconds=10.0,
+    throughput_clients=4,
+    throughput_seconds=5.0,
+    turns=50,
+    turn_warmup=3,
+    turn_seconds=60.0,
+    load_streams=50,
+    stream_chunk_delay=0.05,
+    load_window=5.0,
+    load_pings=1000,
+    concurrent_turns=50,
+    turn_model_seconds=1.0,
+    sessions=100,
+    session_turns=10,
+    session_parallel=10,
+    sessions_seconds=600.0,
 )
 SMOKE = Config(
-    smoke=True, groups=SMOKE_GROUPS, warmup_spawn=False, cold_rounds=0,
-    ping_count=30, ping_seconds=2.0, throughput_clients=2, throughput_seconds=0.3,
-    turns=3, turn_warmup=1, turn_seconds=10.0,
-    load_streams=5, stream_chunk_delay=0.05, load_window=0.5, load_pings=30,
-    concurrent_turns=5, turn_model_seconds=0.2,
-    sessions=3, session_turns=2, session_parallel=3, sessions_seconds=30.0,
+    smoke=True,
+    groups=SMOKE_GROUPS,
+    warmup_spawn=False,
+    cold_rounds=0,
+    ping_count=30,
+    ping_seconds=2.0,
+    throughput_clients=2,
+    throughput_seconds=0.3,
+    turns=3,
+    turn_warmup=1,
+    turn_seconds=10.0,
+    load_streams=5,
+    stream_chunk_delay=0.05,
+    load_window=0.5,
+    load_pings=30,
+    concurrent_turns=5,
+    turn_model_seconds=0.2,
+    sessions=3,
+    session_turns=2,
+    session_parallel=3,
+    sessions_seconds=30.0,
 )
 
 
@@ -85,6 +115,9 @@ def _ms(samples: list[float]) -> dict[str, float | int]:
 def _phase(name: str, server: TimedServer, config: Config, failures: load.Failures) -> dict[str, Any]:
     """Run one figure against a running server; returns its entry for results.json."""
     url = server.url
+    if name == "warmup":
+        asyncio.run(load.turn_latencies(url, 1, 0, 30.0, failures))
+        return {}
     if name == "idle":
         return {"ping_idle_ms": _ms(asyncio.run(load.ping_latencies(url, config.ping_count, config.ping_seconds)))}
     if name == "throughput":
@@ -92,37 +125,64 @@ def _phase(name: str, server: TimedServer, config: Config, failures: load.Failur
         return {"ping_throughput_rps": {"value": rate}}
     if name == "turns":
         latencies = asyncio.run(
-            load.turn_latencies(url, config.turns, config.turn_warmup, config.turn_seconds, failures))
+            load.turn_latencies(url, config.turns, config.turn_warmup, config.turn_seconds, failures)
+        )
         return {"turn_ms": _ms(latencies)}
     if name == "loaded":
-        loaded = asyncio.run(load.ping_under_load(
-            url, config.load_streams, config.stream_chunk_delay, config.load_window, config.load_pings, failures))
-        return {"ping_loaded_ms": {**_ms(loaded.latencies), "in_flight_at_start": loaded.in_flight_at_start,
-                                   "in_flight_at_end": loaded.in_flight_at_end,
-                                   "streams_sending": loaded.streams_started}}
+        loaded = asyncio.run(
+            load.ping_under_load(
+                url, config.load_streams, config.stream_chunk_delay, config.load_window, config.load_pings, failures
+            )
+        )
+        return {
+            "ping_loaded_ms": {
+                **_ms(loaded.latencies),
+                "in_flight_at_start": loaded.in_flight_at_start,
+                "in_flight_at_end": loaded.in_flight_at_end,
+                "streams_sending": loaded.streams_started,
+            }
+        }
     if name == "concurrent":
         timeout = config.concurrent_turns * config.turn_model_seconds * 2 + 30
-        wall = asyncio.run(load.concurrent_turns(
-            url, config.concurrent_turns, config.turn_model_seconds, timeout, failures))
+        wall = asyncio.run(
+            load.concurrent_turns(url, config.concurrent_turns, config.turn_model_seconds, timeout, failures)
+        )
         return {"concurrent_turns_s": {"wall": wall, "ideal": config.turn_model_seconds}}
     if name == "memory":
         asyncio.run(load.turn_latencies(url, 1, 0, 30.0, failures))  # lazy imports and clients, not a session's cost
         time.sleep(0.3)
         before = rss_bytes(server.pid)
-        completed = asyncio.run(load.fill_sessions(
-            url, config.sessions, config.session_turns, config.session_parallel, config.sessions_seconds, failures))
+        completed = asyncio.run(
+            load.fill_sessions(
+                url, config.sessions, config.session_turns, config.session_parallel, config.sessions_seconds, failures
+            )
+        )
         time.sleep(0.3)
         after = rss_bytes(server.pid)
-        return {"sessions_rss": {"before_mb": before / 2**20, "after_mb": after / 2**20,
-                                 "per_session_kb": (after - before) / config.sessions / 1024,
-                                 "turns_completed": completed, "turns_planned": config.sessions * config.session_turns}}
+        return {
+            "sessions_rss": {
+                "before_mb": before / 2**20,
+                "after_mb": after / 2**20,
+                "per_session_kb": (after - before) / config.sessions / 1024,
+                "turns_completed": completed,
+                "turns_planned": config.sessions * config.session_turns,
+            }
+        }
     raise ValueError(f"unknown phase {name!r}")
 
 
-def _with_server(spec: ServerSpec, run: Callable[[TimedServer], dict[str, Any]]) -> tuple[TimedServer, dict[str, Any]]:
+def _start(
+    spec: ServerSpec, cpu: CpuWatch, phases: tuple[str, ...], config: Config, failures: load.Failures
+) -> tuple[TimedServer, dict[str, Any]]:
+    """A fresh process of ``spec``: run ``phases`` on it, stop it; (the stopped server, its figures)."""
     server = launch(spec)
+    cpu.track(server.pid)
+    figures: dict[str, Any] = {}
     try:
-        return server, run(server)
+        for name in phases:
+            with cpu.phase(f"{spec.name}:{name}"):
+                figures.update(_phase(name, server, config, failures))
+        return server, figures
     finally:
         server.stop(timeout=5)
         server.cleanup()
@@ -130,9 +190,9 @@ def _with_server(spec: ServerSpec, run: Callable[[TimedServer], dict[str, Any]])
 
 def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
     """Every figure for the three servers; the results document (also written as JSON by main)."""
-    if not AGENT_PYTHON.exists():
-        subprocess.run(["uv", "sync", "--frozen", "--project", str(AGENT_IMAGE)], check=True)
-    results: dict[str, Any] = {"config": asdict(config), "machine": machine_facts(AGENT_PYTHON), "servers": {}}
+    # The servers run in the agent image's locked environment; a no-op when it is already in sync.
+    subprocess.run(["uv", "sync", "--frozen", "--quiet", "--project", str(AGENT_IMAGE)], check=True)
+    results: dict[str, Any] = {"config": asdict(config), "machine": machine_facts(AGENT_PYTHON)}
     started = time.perf_counter()
     cpu = CpuWatch()
     with EmulatorProcess() as emulator:
@@ -143,28 +203,21 @@ def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
         failures = {spec.name: load.Failures() for spec in servers}
         if config.warmup_spawn:  # bytecode compiled and files in the page cache, as in a built image
             for spec in servers:
-                _with_server(spec, lambda server: asyncio.run(load.turn_latencies(server.url, 1, 0, 30.0, load.Failures())))
+                _start(spec, cpu, ("warmup",), config, load.Failures())
         for round_ in range(config.cold_rounds):
             for spec in servers:
-                server, _ = _with_server(spec, lambda server: {})
-                cold[spec.name].append(server)
+                cold[spec.name].append(_start(spec, cpu, (), config, failures[spec.name])[0])
             emit(f"cold start round {round_ + 1}/{config.cold_rounds} done")
         for group in config.groups:
             for spec in servers:
-                def phases(server: TimedServer, spec: ServerSpec = spec) -> dict[str, Any]:
-                    cpu.track(server.pid)
-                    entry: dict[str, Any] = {}
-                    for name in group:
-                        with cpu.phase(f"{spec.name}:{name}"):
-                            entry.update(_phase(name, server, config, failures[spec.name]))
-                    return entry
-                server, entry = _with_server(spec, phases)
+                server, entry = _start(spec, cpu, group, config, failures[spec.name])
                 cold[spec.name].append(server)
                 figures[spec.name].update(entry)
                 emit(f"{spec.name}: {', '.join(group)} done ({time.perf_counter() - started:.0f}s)")
         for spec in servers:
-            figures[spec.name]["cold_start_s"] = report.summary([s.cold_start_seconds for s in cold[spec.name]])
-            figures[spec.name]["rss_at_ready_mb"] = report.summary([s.rss_at_ready / 2**20 for s in cold[spec.name]])
+            starts = cold[spec.name]
+            figures[spec.name]["cold_start_s"] = report.summary([s.cold_start_seconds for s in starts])
+            figures[spec.name]["rss_at_ready_mb"] = report.summary([s.rss_at_ready / 2**20 for s in starts])
             figures[spec.name]["failures"] = asdict(failures[spec.name])
     for name, project in (("ours", AGENT_IMAGE), ("reference", BENCH / "reference")):
         weight = install_weight.measure(project)
@@ -182,11 +235,18 @@ def _command(argv: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny counts, well under a minute (the test suite runs this)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny counts, well under a minute (the test suite runs this)"
+    )
     parser.add_argument("--json", type=Path, default=BENCH / "results.json", help="where to write all results as JSON")
-    parser.add_argument("--markdown", type=Path, help="where to write the markdown report "
-                        "(default: bench/RESULTS.md for a full run, none for --smoke)")
-    parser.add_argument("--stream-chunk-delay", type=float, help="model seconds per chunk of the slow streams (figure 2)")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        help="where to write the markdown report (default: bench/RESULTS.md for a full run, none for --smoke)",
+    )
+    parser.add_argument(
+        "--stream-chunk-delay", type=float, help="model seconds per chunk of the slow streams (figure 2)"
+    )
     parser.add_argument("--turn-seconds", type=float, help="model seconds per turn in the concurrency figure (3)")
     args = parser.parse_args(argv)
     arguments = sys.argv[1:] if argv is None else argv
@@ -227,7 +287,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"- Command (from the repository root): `{results['command']}`",
         f"- Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory_gb']:.0f} GiB, "
         f"{machine['kernel']}; shared with other jobs. Python {machine['python']}; "
-        + ", ".join(f"{name} {version}" for name, version in machine["packages"].items()) + ".",
+        + ", ".join(f"{name} {version}" for name, version in machine["packages"].items())
+        + ".",
         f"- Contention: other processes used on average {contention['mean_other_cpus']:.2f} of "
         f"{machine['cpus']} CPUs during the measured phases (max {contention['max_other_cpus']:.2f} "
         f"in `{contention['max_phase']}`); load average {machine['loadavg']} at start.",
@@ -248,7 +309,7 @@ def write_markdown(path: Path, generated: str) -> None:
     if path.exists():
         old = path.read_text()
         if NOTES_START in old and NOTES_END in old:
-            notes = old[old.index(NOTES_START): old.index(NOTES_END) + len(NOTES_END)]
+            notes = old[old.index(NOTES_START) : old.index(NOTES_END) + len(NOTES_END)]
     path.write_text(generated + "\n" + notes + "\n")
 
 

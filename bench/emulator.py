@@ -58,7 +58,10 @@ class EmulatorProcess:
     def __enter__(self) -> EmulatorProcess:
         self._process = subprocess.Popen(  # noqa: S603 - our own module
             [sys.executable, "-m", "bench.emulator", "--chunk-delay", str(self.chunk_delay)],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self._process.stdout is not None
         self.url = self._process.stdout.readline().strip()

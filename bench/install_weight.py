@@ -80,9 +80,21 @@ class Weight:
 def installed_set(project: Path) -> dict[str, str]:
     """Name -> version of what ``project``'s lock installs on linux/aarch64 (project itself excluded)."""
     exported = subprocess.run(
-        ["uv", "export", "--frozen", "--project", str(project), "--no-hashes",
-         "--no-emit-project", "--no-annotate", "--no-header", "--no-dev"],
-        check=True, capture_output=True, text=True,
+        [
+            "uv",
+            "export",
+            "--frozen",
+            "--project",
+            str(project),
+            "--no-hashes",
+            "--no-emit-project",
+            "--no-annotate",
+            "--no-header",
+            "--no-dev",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     chosen: dict[str, str] = {}
     for line in exported.splitlines():

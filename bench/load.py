@@ -61,14 +61,14 @@ class BadAnswer(Exception):
     """The server answered, but not with a completed turn."""
 
 
-async def invoke(
-    client: httpx.AsyncClient, url: str, session: str, text: str, *, stream: bool = False
-) -> float:
+async def invoke(client: httpx.AsyncClient, url: str, session: str, text: str, *, stream: bool = False) -> float:
     """One full turn (request sent -> last byte read); returns its duration, raises BadAnswer."""
     headers = {SESSION_HEADER: session, REQUEST_HEADER: uuid.uuid4().hex, "Content-Type": "application/json"}
     headers["Accept"] = "text/event-stream" if stream else "application/json"
     started = time.perf_counter()
-    async with client.stream("POST", url + "/invocations", content=json.dumps({"prompt": text}), headers=headers) as answer:
+    async with client.stream(
+        "POST", url + "/invocations", content=json.dumps({"prompt": text}), headers=headers
+    ) as answer:
         body = b"".join([chunk async for chunk in answer.aiter_bytes()])
     elapsed = time.perf_counter() - started
     if answer.status_code != 200:
@@ -129,9 +129,7 @@ async def turn_latencies(url: str, turns: int, warmup: int, max_seconds: float, 
     return latencies
 
 
-async def concurrent_turns(
-    url: str, turns: int, model_seconds: float, timeout: float, failures: Failures
-) -> float:
+async def concurrent_turns(url: str, turns: int, model_seconds: float, timeout: float, failures: Failures) -> float:
     """Wall time for ``turns`` simultaneous turns (one session each) of ``model_seconds`` model time."""
     chunks = 4
     text = prompt(chunks, model_seconds / chunks)
@@ -167,16 +165,20 @@ async def ping_under_load(
     instead of a stream (the reference) hold the request open just the same.
     """
     settle = 1.0
-    chunks = max(2, int((settle + window + 5.0) / chunk_delay))
+    chunks = max(2, int((settle + window + 2.0) / chunk_delay))
     text = prompt(chunks, chunk_delay, "stream")
     first_bytes = 0
 
     async def one(client: httpx.AsyncClient, index: int) -> None:
         nonlocal first_bytes
-        headers = {SESSION_HEADER: session_id("load", index), "Accept": "text/event-stream",
-                   "Content-Type": "application/json"}
-        async with client.stream("POST", url + "/invocations", content=json.dumps({"prompt": text}),
-                                 headers=headers) as answer:
+        headers = {
+            SESSION_HEADER: session_id("load", index),
+            "Accept": "text/event-stream",
+            "Content-Type": "application/json",
+        }
+        async with client.stream(
+            "POST", url + "/invocations", content=json.dumps({"prompt": text}), headers=headers
+        ) as answer:
             counted = False
             async for _ in answer.aiter_bytes():
                 if not counted:

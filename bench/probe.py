@@ -10,6 +10,7 @@ goes through httpx.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -37,10 +38,8 @@ class PingProbe:
     ) -> None:
         if self._writer is not None:
             self._writer.close()
-            try:
+            with contextlib.suppress(ConnectionError):
                 await self._writer.wait_closed()
-            except ConnectionError:
-                pass
 
     async def ping(self) -> float:
         """Send one request and read the whole answer; the time from write to last byte."""

@@ -61,12 +61,26 @@ def rows(results: dict[str, Any]) -> list[Row]:
         Row("2", f"/ping with {streams} slow invocations in flight, p99", ("ping_loaded_ms", "p99"), "ms", 1, 2),
         Row("3", "full turn, zero-delay model, median", ("turn_ms", "median"), "ms", 1, 1),
         Row("3", "full turn, zero-delay model, p99", ("turn_ms", "p99"), "ms", 1, 1),
-        Row("3", f"{turns} concurrent turns of {model:g} s model time: all done", ("concurrent_turns_s", "wall"), "s", 1, 2),
+        Row(
+            "3",
+            f"{turns} concurrent turns of {model:g} s model time: all done",
+            ("concurrent_turns_s", "wall"),
+            "s",
+            1,
+            2,
+        ),
         Row("4", f"RSS after {sessions} live sessions x {per} turns", ("sessions_rss", "after_mb"), "MB", 1, 1),
         Row("4", "memory per session ((after - before) / sessions)", ("sessions_rss", "per_session_kb"), "KB", 1, 1),
         Row("5", "install weight: linux/aarch64 cp311 wheels", ("install_weight", "wheel_mb"), "MB", 1, 1),
         Row("5", "install weight: packages", ("install_weight", "packages"), "", 1, 0),
-        Row("+", f"/ping throughput, {config['throughput_clients']} clients", ("ping_throughput_rps", "value"), "req/s", 1, 0),
+        Row(
+            "+",
+            f"/ping throughput, {config['throughput_clients']} clients",
+            ("ping_throughput_rps", "value"),
+            "req/s",
+            1,
+            0,
+        ),
     ]
 
 
@@ -111,19 +125,44 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     model = config["turn_model_seconds"]
     checks = [
         ("/ping p99 under load", ours["ping_loaded_ms"]["p99"], 10.0, "ms", "<="),
-        (f"{config['concurrent_turns']} concurrent {model:g} s turns", ours["concurrent_turns_s"]["wall"],
-         1.5 * model, "s", "<="),
-        ("cold start (median) vs reference", ours["cold_start_s"]["median"], reference["cold_start_s"]["median"], "s", "<="),
+        (
+            f"{config['concurrent_turns']} concurrent {model:g} s turns",
+            ours["concurrent_turns_s"]["wall"],
+            1.5 * model,
+            "s",
+            "<=",
+        ),
+        (
+            "cold start (median) vs reference",
+            ours["cold_start_s"]["median"],
+            reference["cold_start_s"]["median"],
+            "s",
+            "<=",
+        ),
         ("memory per idle session", ours["sessions_rss"]["per_session_kb"], 50.0, "KB", "<="),
-        ("/ping throughput vs floor / 2", ours["ping_throughput_rps"]["value"],
-         floor["ping_throughput_rps"]["value"] / 2, "req/s", ">="),
+        (
+            "/ping throughput vs floor / 2",
+            ours["ping_throughput_rps"]["value"],
+            floor["ping_throughput_rps"]["value"] / 2,
+            "req/s",
+            ">=",
+        ),
     ]
     verdicts = []
     for name, value, limit, unit, sense in checks:
         met = value <= limit if sense == "<=" else value >= limit
         miss = 0.0 if met else (value / limit if sense == "<=" else limit / value)
-        verdicts.append({"target": name, "value": value, "limit": limit, "unit": unit, "sense": sense,
-                         "met": bool(met), "missed_by_factor": miss})
+        verdicts.append(
+            {
+                "target": name,
+                "value": value,
+                "limit": limit,
+                "unit": unit,
+                "sense": sense,
+                "met": bool(met),
+                "missed_by_factor": miss,
+            }
+        )
     return verdicts
 
 

@@ -41,10 +41,19 @@ class ServerSpec:
     def command(self, port: int) -> list[str]:
         """The uvicorn command line, identical for every server but the module and directory."""
         return [
-            str(AGENT_PYTHON), "-m", "uvicorn", f"{self.module}:app",
-            "--app-dir", str(self.app_dir),
-            "--host", "127.0.0.1", "--port", str(port),
-            "--no-access-log", "--log-level", "warning",
+            str(AGENT_PYTHON),
+            "-m",
+            "uvicorn",
+            f"{self.module}:app",
+            "--app-dir",
+            str(self.app_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
         ]
 
 
@@ -105,8 +114,12 @@ class TimedServer(ServerProcess):
                 environment[name] = value
         spawned = time.perf_counter()
         self._process = subprocess.Popen(  # noqa: S603 - the command is built by specs() above
-            self.command, cwd=self.cwd, env=environment,
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            self.command,
+            cwd=self.cwd,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + self.startup_timeout
         with httpx.Client(timeout=2.0) as client:

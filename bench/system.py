@@ -35,7 +35,7 @@ def _process_ticks(pid: int) -> int:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
         return 0
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), counted after the name
 
 
@@ -75,14 +75,16 @@ def machine_facts(python: Path) -> dict[str, Any]:
     """CPU, memory, kernel, load, and the versions the servers run with (read from their Python)."""
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal:"))
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
     probe = (
         "import importlib.metadata as m, json, platform;"
         f"print(json.dumps([platform.python_version(), {{p: m.version(p) for p in {PACKAGES!r}}}]))"
     )
-    version, packages = json.loads(subprocess.run([str(python), "-c", probe], check=True,
-                                                  capture_output=True, text=True).stdout)
+    version, packages = json.loads(
+        subprocess.run([str(python), "-c", probe], check=True, capture_output=True, text=True).stdout
+    )
     return {
         "cpus": os.cpu_count(),
         "cpu_model": model,
