@@ -364,7 +364,8 @@ def alarm_specs(
     for endpoint in endpoint_names:
         dims = runtime_metric_dimensions(runtime_name, runtime_arn, endpoint)
 
-        def metric(query_id: str, metric_name: str, stat: str, return_data: bool) -> MetricQuery[ArnT]:
+        def metric(query_id: str, metric_name: str, stat: str, return_data: bool,
+                   dims: Mapping[str, str | ArnT] = dims) -> MetricQuery[ArnT]:
             return MetricQuery(
                 id=query_id, return_data=return_data, label=f"{metric_name} ({stat})",
                 metric_name=metric_name, namespace=METRICS[metric_name].namespace,
@@ -557,7 +558,9 @@ def execution_role_telemetry_statements(
     return statements
 
 
-def log_delivery_resource_policy(*, partition: str, region: str, account_id: str, log_group_names: Sequence[str]) -> dict[str, Any]:
+def log_delivery_resource_policy(
+    *, partition: str, region: str, account_id: str, log_group_names: Sequence[str]
+) -> dict[str, Any]:
     """Lets CloudWatch Logs' delivery service write vended logs into exactly these groups
     (AWS-logs-infrastructure-V2-CloudWatchLogs; the CDK construct grants the same)."""
     return {
@@ -630,11 +633,9 @@ def log_kms_key_policy_statement(
         "Principal": {"Service": f"logs.{region}.{dns_suffix}"},
         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
         "Resource": "*",
-        "Condition": {
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": [log_group_arn(partition, region, account_id, n) for n in log_group_names],
-            },
-        },
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
+            log_group_arn(partition, region, account_id, n) for n in log_group_names
+        ]}},
     }
 
 

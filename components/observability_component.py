@@ -89,7 +89,7 @@ class RuntimeObservability(pulumi.ComponentResource):
         #    already created (runtime invoked before this component existed) must be imported.
         self.runtime_log_group_names = pulumi.Output.all(
             *[runtime_id.apply(lambda rid, ep=ep: obs.runtime_log_group_name(rid, ep)) for ep in args.endpoint_names]
-        ).apply(lambda names: dict(zip(args.endpoint_names, names)))
+        ).apply(lambda names: dict(zip(args.endpoint_names, names, strict=True)))
         runtime_groups: list[aws.cloudwatch.LogGroup] = []
         if cfg.runtime_logs:
             for ep in args.endpoint_names:
@@ -116,7 +116,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             for log_type in vended_types
         }
         self.vended_log_group_names = pulumi.Output.all(*[g.name for g in vended_groups.values()]).apply(
-            lambda names: dict(zip(vended_groups, names))
+            lambda names: dict(zip(vended_groups, names, strict=True))
         )
 
         deliveries: list[aws_native.logs.Delivery] = []
@@ -224,7 +224,9 @@ class RuntimeObservability(pulumi.ComponentResource):
             )
             for spec in obs.alarm_specs(cfg, args.runtime_name, runtime_arn, args.endpoint_names)
         }
-        self.alarm_arns = pulumi.Output.all(*[a.arn for a in alarms.values()]).apply(lambda arns: dict(zip(alarms, arns)))
+        self.alarm_arns = pulumi.Output.all(*[a.arn for a in alarms.values()]).apply(
+            lambda arns: dict(zip(alarms, arns, strict=True))
+        )
 
         # 5. Dashboard.
         if cfg.dashboard:

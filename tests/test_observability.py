@@ -52,7 +52,7 @@ def metric_rows(body: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
             if rest and isinstance(rest[-1], dict):
                 rest = rest[:-1]
             assert len(rest) % 2 == 0
-            rows.append((namespace, metric, dict(zip(rest[::2], rest[1::2]))))
+            rows.append((namespace, metric, dict(zip(rest[::2], rest[1::2], strict=True))))
     return rows
 
 
@@ -138,7 +138,9 @@ def test_every_bad_key_is_reported_at_once() -> None:
 
 
 def test_log_group_names_follow_the_service_and_console_conventions() -> None:
-    assert obs.runtime_log_group_name("support_agent-Xk3Lm9Pq2R", "DEFAULT") == "/aws/bedrock-agentcore/runtimes/support_agent-Xk3Lm9Pq2R-DEFAULT"
+    assert obs.runtime_log_group_name("support_agent-Xk3Lm9Pq2R", "DEFAULT") == (
+        "/aws/bedrock-agentcore/runtimes/support_agent-Xk3Lm9Pq2R-DEFAULT"
+    )
     assert obs.vended_log_group_name("APPLICATION_LOGS", "support_agent-Xk3Lm9Pq2R") == (
         "/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/support_agent-Xk3Lm9Pq2R"
     )
@@ -255,7 +257,9 @@ def test_dashboard_body_graphs_only_documented_metrics_with_their_full_dimension
 
 
 def test_dashboard_body_leaves_out_what_the_stack_does_not_have() -> None:
-    body = json.loads(obs.dashboard_body(region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT"]))
+    body = json.loads(obs.dashboard_body(
+        region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT"],
+    ))
     assert {w["type"] for w in body["widgets"]} == {"text", "metric"}
     assert not any(ns == "AWS/Bedrock" for ns, _, _ in metric_rows(body))
 
@@ -314,7 +318,8 @@ def test_execution_role_statements_use_real_actions_on_this_runtimes_resources(p
 def test_execution_role_creates_log_groups_only_when_this_package_does_not() -> None:
     def actions(precreated: bool) -> set[str]:
         statements = obs.execution_role_telemetry_statements(
-            partition="aws", region="r-1", account_id="111122223333", runtime_name="support_agent", log_groups_precreated=precreated,
+            partition="aws", region="r-1", account_id="111122223333", runtime_name="support_agent",
+            log_groups_precreated=precreated,
         )
         return {a for s in statements for a in s["Action"]}
 
@@ -337,10 +342,12 @@ def test_resource_policies_use_real_actions_service_principals_and_this_partitio
             assert statement["Principal"]["Service"].endswith(".amazonaws.com")
             assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
         assert "arn:aws:" not in json.dumps(document)
-    jsonschema.validate({"PolicyName": "agentcore-support_agent-log-delivery", "PolicyDocument": json.dumps(documents["delivery"])},
-                        cfn_schema("AWS::Logs::ResourcePolicy"))
-    jsonschema.validate({"PolicyName": "agentcore-support_agent-traces-delivery", "PolicyDocument": json.dumps(documents["xray"])},
-                        cfn_schema("AWS::XRay::ResourcePolicy"))
+    for cfn_type, policy_name, document in [
+        ("AWS::Logs::ResourcePolicy", "agentcore-support_agent-log-delivery", documents["delivery"]),
+        ("AWS::Logs::ResourcePolicy", "AgentCoreTransactionSearchXRayAccess", documents["spans"]),
+        ("AWS::XRay::ResourcePolicy", "agentcore-support_agent-traces-delivery", documents["xray"]),
+    ]:
+        jsonschema.validate({"PolicyName": policy_name, "PolicyDocument": json.dumps(document)}, cfn_schema(cfn_type))
 
 
 def test_kms_statement_lets_only_cloudwatch_logs_use_the_key_for_these_groups() -> None:

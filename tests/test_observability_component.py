@@ -154,7 +154,9 @@ def deploy(
         runtime = aws_native.bedrockagentcore.Runtime(
             "agent",
             agent_runtime_name=runtime_name,
-            agent_runtime_artifact={"container_configuration": {"container_uri": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/agent@sha256:" + "a" * 64}},
+            agent_runtime_artifact={"container_configuration": {
+                "container_uri": f"{account_id}.dkr.ecr.{region}.amazonaws.com/agent@sha256:{'a' * 64}",
+            }},
             role_arn=f"arn:{partition}:iam::{account_id}:role/agent",
             network_configuration={"network_mode": "PUBLIC"},
         )
@@ -247,7 +249,9 @@ def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(
     d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
     groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert set(groups) == {"obs-runtime-DEFAULT", "obs-runtime-live", "obs-application-logs", "obs-usage-logs"}
-    assert groups["obs-runtime-live"].inputs["name"] == f"/aws/bedrock-agentcore/runtimes/support_agent_prod-{RUNTIME_SUFFIX}-live"
+    assert groups["obs-runtime-live"].inputs["name"] == (
+        f"/aws/bedrock-agentcore/runtimes/support_agent_prod-{RUNTIME_SUFFIX}-live"
+    )
     assert groups["obs-usage-logs"].inputs["name"].endswith(f"/runtime/USAGE_LOGS/support_agent_prod-{RUNTIME_SUFFIX}")
     for group in groups.values():
         assert group.inputs["retentionInDays"] == 365
@@ -289,13 +293,14 @@ def test_deliveries_wire_the_runtime_arn_to_our_log_groups_and_to_xray(
         assert delivery.inputs["deliveryDestinationArn"] == target.outputs["arn"]
     # Deliveries are created one after another.
     ordered = [deliveries[f"obs-{s}"] for s in ["app-logs", *(["usage-logs"] if "USAGE_LOGS" in log_types else []), "traces"]]
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
         assert any(dep.endswith(f"::{earlier.name}") for dep in later.dependencies)
 
 
 def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(event_loop_owner: None) -> None:
     d = deploy(PROD, runtime_name="support_agent_prod")
-    policy = json.loads(d.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "obs-log-delivery-policy").inputs["policyDocument"])
+    delivery_policy = d.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "obs-log-delivery-policy")
+    policy = json.loads(delivery_policy.inputs["policyDocument"])
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     vended = d.outputs["vended_log_group_names"].values()
@@ -408,7 +413,8 @@ def test_alarms_per_endpoint_use_stack_thresholds_and_the_runtime_dimensions(
 def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metrics(
     event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str
 ) -> None:
-    d = deploy(config, runtime_name=runtime_name, endpoints=("DEFAULT", "live"), model_id="eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    model_id = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    d = deploy(config, runtime_name=runtime_name, endpoints=("DEFAULT", "live"), model_id=model_id)
     board = d.one("aws:cloudwatch/dashboard:Dashboard", "obs-dashboard")
     assert board.inputs["dashboardName"] == f"agentcore-{runtime_name}-eu-west-1"
     body = json.loads(board.inputs["dashboardBody"])
@@ -422,7 +428,7 @@ def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metri
             assert dims["Operation"] == "InvokeAgentRuntime"
             names_seen.add(dims["Name"])
         else:
-            assert dims == {"ModelId": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"}
+            assert dims == {"ModelId": model_id}
     assert names_seen == {f"{runtime_name}::DEFAULT", f"{runtime_name}::live"}
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(d.outputs["alarm_arns"].values())
@@ -476,7 +482,9 @@ def test_switches_turn_resources_off(event_loop_owner: None) -> None:
     created = {r.typ for r in d.registrations.values()} - {"aws-native:bedrockagentcore:Runtime"}
     assert created == {"agentcore:observability:RuntimeObservability"}
     # The names are still reported: the service creates these groups on first invocation regardless.
-    assert d.outputs["runtime_log_group_names"] == {"DEFAULT": f"/aws/bedrock-agentcore/runtimes/quiet_agent-{RUNTIME_SUFFIX}-DEFAULT"}
+    assert d.outputs["runtime_log_group_names"] == {
+        "DEFAULT": f"/aws/bedrock-agentcore/runtimes/quiet_agent-{RUNTIME_SUFFIX}-DEFAULT",
+    }
     assert d.outputs["alarm_arns"] == {}
     assert d.outputs["dashboard_url"] is None
 
@@ -484,7 +492,7 @@ def test_switches_turn_resources_off(event_loop_owner: None) -> None:
 def test_every_child_hangs_off_the_component(event_loop_owner: None) -> None:
     d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
     (component_urn,) = [urn for urn, r in d.registrations.items() if r.typ == "agentcore:observability:RuntimeObservability"]
-    for urn, registration in d.registrations.items():
+    for registration in d.registrations.values():
         if registration.typ in ("agentcore:observability:RuntimeObservability", "aws-native:bedrockagentcore:Runtime"):
             continue
         assert registration.parent == component_urn, registration.name
