@@ -11,7 +11,9 @@ fill a pipe buffer and hang, and a test can read the log while the server runs.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -154,3 +156,91 @@ class ServerProcess:
     ) -> None:
         self.stop()
         self.cleanup()
+
+
+# --- The agent image's server, started as its container starts it -------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+AGENT_DIR = REPO_ROOT / "agent_image"
+AGENT_VENV = AGENT_DIR / ".venv"
+
+
+def sync_agent_environment(project: Path = AGENT_DIR) -> Path:
+    """Create or update the agent image's own venv from its lock (as the image does); return it.
+
+    ``--compile-bytecode`` matches the image's UV_COMPILE_BYTECODE=1 and keeps server startup
+    near one second. Runs the ``uv`` that launched the suite when there is one.
+    """
+    uv = os.environ.get("UV") or shutil.which("uv") or "uv"
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    completed = subprocess.run(  # noqa: S603 - fixed command
+        [uv, "sync", "--frozen", "--no-dev", "--compile-bytecode", "--project", str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"uv sync of {project} failed:\n{completed.stdout}{completed.stderr}")
+    return project / ".venv"
+
+
+def container_command(dockerfile: Path = AGENT_DIR / "Dockerfile") -> list[str]:
+    """The image's CMD (exec form), read from the Dockerfile so tests run what the image runs."""
+    for line in dockerfile.read_text().splitlines():
+        if line.startswith("CMD "):
+            command = json.loads(line[4:])
+            if not (isinstance(command, list) and all(isinstance(part, str) for part in command)):
+                raise ValueError(f"{dockerfile}: CMD must be a JSON array of strings")
+            return command
+    raise ValueError(f"{dockerfile}: no CMD line")
+
+
+def agent_command(port: int, *, host: str = "127.0.0.1", venv: Path = AGENT_VENV) -> list[str]:
+    """The container's CMD with the locked environment's executables and this host/port."""
+    command = container_command()
+    command[0] = str(venv / "bin" / command[0])
+    for flag, value in (("--host", host), ("--port", str(port))):
+        command[command.index(flag) + 1] = value
+    return command
+
+
+def agent_environment(
+    bedrock_url: str, overrides: Mapping[str, str | None] | None = None, *, venv: Path = AGENT_VENV
+) -> dict[str, str | None]:
+    """Env for the agent against a Bedrock emulator: dummy credentials, no other AWS config."""
+    env: dict[str, str | None] = {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",  # the CMD's wrapper execs uvicorn by name
+        "VIRTUAL_ENV": None,
+        "MODEL_ID": "emulated-model",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "dummy-secret",
+        "AWS_SESSION_TOKEN": None,
+        "AWS_PROFILE": None,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_url,
+    }
+    env.update(overrides or {})
+    return env
+
+
+def start_agent(
+    bedrock_url: str,
+    overrides: Mapping[str, str | None] | None = None,
+    *,
+    port: int | None = None,
+    startup_timeout: float = 60.0,
+) -> ServerProcess:
+    """Start the agent (container CMD, locked env, loopback) and wait for ``/ping``."""
+    port = port or free_port()
+    server = ServerProcess(
+        agent_command(port),
+        port=port,
+        cwd=AGENT_DIR,
+        env=agent_environment(bedrock_url, overrides),
+        startup_timeout=startup_timeout,
+    )
+    return server.start()

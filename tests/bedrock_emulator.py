@@ -32,7 +32,8 @@ scenarios against one emulator. Directives:
   ``not-found`` (404 ResourceNotFoundException), ``validation`` (400), ``model-timeout`` (408),
   ``unavailable`` (503), ``internal`` (500), ``stream-exception`` (some chunks, then a
   modelStreamErrorException frame), ``cut`` (some chunks, then the connection is closed
-  mid-frame), ``stall`` (headers sent, then silence for ``[[stall:S]]`` seconds, default 30).
+  mid-frame), ``stall`` (headers sent, then silence for ``[[stall:S]]`` seconds, default 30),
+  ``stall-mid`` (some chunks, then that silence).
 
 The default answer is ``You said: <text without directives>. Turn <k>.`` where k counts the user
 text messages in the conversation, so a client can see that history was carried.
@@ -138,6 +139,7 @@ class RecordedRequest:
     operation: str
     body: dict[str, Any]
     headers: dict[str, str]
+    received_at: float = field(default_factory=time.monotonic)  # this process's monotonic clock
 
     @property
     def last_user_text(self) -> str:
@@ -225,6 +227,10 @@ class BedrockEmulator:
     def requests_containing(self, text: str) -> list[RecordedRequest]:
         """Requests whose newest user text contains ``text`` (e.g. a per-test nonce)."""
         return [request for request in self.requests if text in request.last_user_text]
+
+    def requests_mentioning(self, text: str) -> list[RecordedRequest]:
+        """Requests whose conversation contains ``text`` anywhere (e.g. every call of a tool turn)."""
+        return [request for request in self.requests if text in json.dumps(request.body.get("messages", []))]
 
     def start(self) -> BedrockEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name="bedrock-emulator", daemon=True)
@@ -342,6 +348,10 @@ class _Handler(BaseHTTPRequestHandler):
             for index, (is_text, frame) in enumerate(_content_frames(answer)):
                 if is_text and delay:
                     time.sleep(delay)
+                if failure == "stall-mid" and is_text and index == fail_at:
+                    time.sleep(stall)
+                    self.close_connection = True
+                    return
                 if failure in ("stream-exception", "cut") and is_text and index == fail_at:
                     if failure == "cut":
                         self.wfile.write(f"{len(frame):x}\r\n".encode() + frame[: len(frame) // 2])

@@ -1,0 +1,547 @@
+"""The agent's HTTP contract, end to end: the container's command, the image's locked environment,
+the real Strands ``BedrockModel`` and boto3, and a local Bedrock Runtime emulator.
+
+One server serves the whole module (tests use distinct session ids and prompt nonces, and pick
+the emulator's scenario per request). Every response body the shared client receives is scanned
+for the agent's internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.agent_server import ServerProcess, start_agent
+from tests.bedrock_emulator import BedrockEmulator
+
+SESSION = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+REQUEST_ID = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+SYSTEM_PROMPT = "Sentinel instructions 7f3a: be brief."
+MAX_PROMPT_CHARS = 2000
+RETRY_BUDGET_SECONDS = 3.0
+# Things that must never reach a client: the system prompt, tool configuration, message history
+# and Python reprs of Strands objects, tracebacks.
+FORBIDDEN = (
+    "system",
+    "Sentinel instructions",
+    "toolConfig",
+    "toolSpec",
+    "inputSchema",
+    "toolUse",
+    "<strands",
+    "Message(",
+    "{'role'",
+    "'role':",
+    '"role"',
+    "AgentResult",
+    "Traceback",
+    "botocore",
+)
+
+
+def assert_no_internals(text: str) -> None:
+    leaked = [marker for marker in FORBIDDEN if marker in text]
+    assert not leaked, f"response leaks {leaked}: {text[:500]}"
+
+
+@pytest.fixture(scope="module")
+def agent(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess]:
+    server = start_agent(
+        bedrock.url,
+        {
+            "SYSTEM_PROMPT": SYSTEM_PROMPT,
+            "MAX_PROMPT_CHARS": str(MAX_PROMPT_CHARS),
+            "MAX_SESSIONS": "200",
+            "MODEL_RETRY_BUDGET_SECONDS": str(RETRY_BUDGET_SECONDS),
+            "MODEL_MAX_ATTEMPTS": "2",
+            "MODEL_READ_TIMEOUT_SECONDS": "2",
+        },
+    )
+    yield server
+    result = server.stop()
+    server.cleanup()
+    assert_clean_exit(result.returncode, result.output)
+
+
+@pytest.fixture(scope="module")
+def client(agent: ServerProcess) -> Iterator[httpx.Client]:
+    """A client whose every response is read and scanned for internals."""
+
+    def scan(response: httpx.Response) -> None:
+        response.read()
+        assert_no_internals(response.text)
+
+    with httpx.Client(base_url=agent.url, timeout=60, event_hooks={"response": [scan]}) as http:
+        yield http
+
+
+def assert_clean_exit(returncode: int, output: str) -> None:
+    """uvicorn finishes its graceful shutdown, then re-raises SIGTERM so the exit reflects it."""
+    assert returncode in (0, -signal.SIGTERM), output[-3000:]
+    assert "Finished server process" in output, output[-3000:]
+
+
+def nonce() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def session_id() -> str:
+    return f"test-session-{uuid.uuid4()}"  # AgentCore ids are at least 33 characters
+
+
+def invoke(
+    client: httpx.Client,
+    prompt: str,
+    *,
+    session: str | None = None,
+    stream: bool | None = None,
+    accept: str | None = None,
+) -> httpx.Response:
+    payload: dict[str, Any] = {"prompt": prompt}
+    if stream is not None:
+        payload["stream"] = stream
+    headers = {SESSION: session} if session else {}
+    if accept:
+        headers["Accept"] = accept
+    return client.post("/invocations", json=payload, headers=headers)
+
+
+def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
+    """Parse an SSE body strictly: only ``data: <json>`` events separated by blank lines."""
+    assert response.headers["content-type"].startswith("text/event-stream")
+    text = response.text
+    assert text.endswith("\n\n"), text[-200:]
+    events = []
+    for block in text[:-2].split("\n\n"):
+        assert block.startswith("data: ") and "\n" not in block, block
+        events.append(json.loads(block.removeprefix("data: ")))
+    return events
+
+
+def turn_number(completion: str) -> int:
+    match = re.search(r"Turn (\d+)\.$", completion)
+    assert match, completion
+    return int(match[1])
+
+
+# --- /ping -------------------------------------------------------------------------------------
+
+
+def test_ping_reports_healthy_with_a_stable_timestamp(client: httpx.Client) -> None:
+    first = client.get("/ping")
+    invoke(client, f"between pings {nonce()}")  # an invocation is not background work
+    second = client.get("/ping")
+    assert first.status_code == second.status_code == 200
+    assert first.headers["content-type"] == "application/json"
+    body = first.json()
+    assert set(body) == {"status", "time_of_last_update"}
+    assert body["status"] == "Healthy"
+    assert isinstance(body["time_of_last_update"], int)
+    assert abs(body["time_of_last_update"] - time.time()) < 3600
+    assert second.json() == body  # no status change, so the timestamp stays put
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def test_json_answer_has_completion_session_stop_reason_and_usage(client: httpx.Client) -> None:
+    tag, session = nonce(), session_id()
+    response = invoke(client, f"hello {tag}", session=session)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers[SESSION] == session
+    body = response.json()
+    assert set(body) == {"completion", "session_id", "stop_reason", "usage"}
+    assert body["completion"] == f"You said: hello {tag}. Turn 1."
+    assert body["session_id"] == session
+    assert body["stop_reason"] == "end_turn"
+    usage = body["usage"]
+    assert set(usage) == {"input_tokens", "output_tokens", "total_tokens"}
+    assert usage["output_tokens"] == 3  # the emulator's default: three chunks, one token each
+    assert usage["input_tokens"] > 0
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+
+
+def test_model_receives_the_configured_system_prompt_and_built_in_tools(
+    client: httpx.Client, bedrock: BedrockEmulator
+) -> None:
+    tag = nonce()
+    assert invoke(client, f"config check {tag}").status_code == 200
+    (request,) = bedrock.requests_containing(tag)
+    assert request.operation == "converse-stream"
+    assert request.model_id == "emulated-model"
+    assert request.body["system"] == [{"text": SYSTEM_PROMPT}]
+    tools = {tool["toolSpec"]["name"] for tool in request.body["toolConfig"]["tools"]}
+    assert tools == {"calculate", "current_time"}
+    assert request.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+
+
+@pytest.mark.parametrize(
+    ("stream", "accept"),
+    [(None, "text/event-stream"), (True, None), (None, "application/json, text/event-stream;q=0.9")],
+    ids=["accept-header", "stream-field", "accept-list"],
+)
+def test_sse_answer_streams_deltas_then_one_final_event(
+    client: httpx.Client, stream: bool | None, accept: str | None
+) -> None:
+    tag, session = nonce(), session_id()
+    response = invoke(client, f"stream me {tag} [[chunks:5]]", session=session, stream=stream, accept=accept)
+    assert response.status_code == 200
+    assert response.headers[SESSION] == session
+    events = sse_events(response)
+    *deltas, final = events
+    assert len(deltas) == 5
+    assert all(set(event) == {"delta"} and event["delta"] for event in deltas)
+    assert set(final) == {"completion", "stop_reason", "usage"}
+    assert final["completion"] == f"You said: stream me {tag}. Turn 1."
+    assert "".join(event["delta"] for event in deltas) == final["completion"]
+    assert final["stop_reason"] == "end_turn"
+    assert final["usage"]["output_tokens"] == 5
+
+
+def test_stream_false_without_sse_accept_answers_json(client: httpx.Client) -> None:
+    response = invoke(client, f"plain {nonce()}", stream=False, accept="application/json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert "completion" in response.json()
+
+
+def test_tool_call_runs_the_calculator_and_answers_with_its_result(
+    client: httpx.Client, bedrock: BedrockEmulator
+) -> None:
+    tag = nonce()
+    response = invoke(client, f"what is it {tag} [[tool:calculate:(17 + 4) * 2 ** 3 / 7]]")
+    assert response.status_code == 200
+    assert response.json()["completion"] == "Tool result: 24.0"
+    first, second = bedrock.requests_mentioning(tag)
+    assert second.body["messages"][-1]["content"][0]["toolResult"]["content"] == [{"text": "24.0"}]
+    assert second.body["messages"][-2]["content"][0]["toolUse"]["name"] == "calculate"
+
+
+def test_tool_call_streams_its_final_answer(client: httpx.Client) -> None:
+    events = sse_events(invoke(client, f"time {nonce()} [[tool:current_time]]", stream=True))
+    final = events[-1]
+    assert re.fullmatch(r"Tool result: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", final["completion"])
+    assert "".join(event["delta"] for event in events[:-1]) == final["completion"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "refusal"),
+    [
+        ("().__class__", "only numbers"),
+        ("__import__('os')", "only numbers"),
+        ("9 ** 9 ** 9", "exponent larger"),
+        ("1 / 0", "division by zero"),
+    ],
+)
+def test_calculator_refuses_anything_but_bounded_arithmetic(
+    client: httpx.Client, bedrock: BedrockEmulator, expression: str, refusal: str
+) -> None:
+    tag = nonce()
+    response = invoke(client, f"calc {tag} [[tool:calculate:{expression}]]")
+    assert response.status_code == 200
+    assert refusal in response.json()["completion"]
+    result = bedrock.requests_mentioning(tag)[-1].body["messages"][-1]["content"][0]["toolResult"]
+    assert result["content"][0]["text"].startswith("Error: ")
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def test_second_turn_in_a_session_carries_the_first(client: httpx.Client, bedrock: BedrockEmulator) -> None:
+    tag, session = nonce(), session_id()
+    first = invoke(client, f"first {tag}", session=session).json()
+    second = invoke(client, f"second {tag}", session=session).json()
+    assert turn_number(first["completion"]) == 1
+    assert turn_number(second["completion"]) == 2
+    last = bedrock.requests_containing(f"second {tag}")[-1]
+    messages = last.body["messages"]
+    assert [message["role"] for message in messages] == ["user", "assistant", "user"]
+    assert messages[0]["content"][0]["text"] == f"first {tag}"
+    assert messages[1]["content"][0]["text"] == first["completion"]
+
+
+def test_sessions_do_not_see_each_other(client: httpx.Client, bedrock: BedrockEmulator) -> None:
+    tag = nonce()
+    invoke(client, f"alpha {tag}", session=session_id())
+    other = invoke(client, f"beta {tag}", session=session_id()).json()
+    assert turn_number(other["completion"]) == 1
+    (request,) = bedrock.requests_containing(f"beta {tag}")
+    assert f"alpha {tag}" not in json.dumps(request.body)
+
+
+def test_request_without_session_header_gets_a_fresh_session_it_can_continue(client: httpx.Client) -> None:
+    tag = nonce()
+    one = invoke(client, f"anonymous {tag}")
+    two = invoke(client, f"anonymous {tag}")
+    assert turn_number(one.json()["completion"]) == turn_number(two.json()["completion"]) == 1
+    assigned = one.json()["session_id"]
+    assert assigned != two.json()["session_id"]
+    assert one.headers[SESSION] == assigned
+    assert len(assigned) >= 33  # usable as an AgentCore runtimeSessionId
+    again = invoke(client, f"continued {tag}", session=assigned).json()
+    assert turn_number(again["completion"]) == 2
+
+
+def test_concurrent_requests_in_one_session_run_one_after_another(
+    client: httpx.Client, bedrock: BedrockEmulator
+) -> None:
+    tag, session = nonce(), session_id()
+    prompts = [f"queued {tag} {index} [[delay:0.2]]" for index in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        responses = list(pool.map(lambda prompt: invoke(client, prompt, session=session), prompts))
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert sorted(turn_number(response.json()["completion"]) for response in responses) == [1, 2, 3]
+    # Each model call saw every earlier turn complete: 1, then 3, then 5 messages.
+    sizes = sorted(len(request.body["messages"]) for request in bedrock.requests_containing(f"queued {tag}"))
+    assert sizes == [1, 3, 5]
+
+
+def test_different_sessions_are_answered_in_parallel(client: httpx.Client, bedrock: BedrockEmulator) -> None:
+    tag = nonce()
+    prompts = [f"parallel {tag} {index} [[chunks:4]] [[delay:0.5]]" for index in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda prompt: invoke(client, prompt, session=session_id()), prompts))
+    assert all(response.status_code == 200 for response in responses)
+    arrivals = sorted(request.received_at for request in bedrock.requests_containing(f"parallel {tag}"))
+    assert len(arrivals) == 4
+    # Each answer takes 2 s; served one after another, the model calls would start 2 s apart.
+    assert arrivals[-1] - arrivals[0] < 1.5
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"", 400, "empty_body"),
+        (b"   \n", 400, "empty_body"),
+        (b"{not json", 400, "invalid_json"),
+        (b"\xff\xfe\x00", 400, "invalid_json"),
+        (b"[1, 2]", 400, "invalid_payload"),
+        (b'"just a string"', 400, "invalid_payload"),
+        (b"null", 400, "invalid_payload"),
+        (b"{}", 400, "missing_prompt"),
+        (b'{"message": "hi"}', 400, "missing_prompt"),
+        (b'{"prompt": 5}', 400, "invalid_prompt"),
+        (b'{"prompt": null}', 400, "invalid_prompt"),
+        (b'{"prompt": ["hi"]}', 400, "invalid_prompt"),
+        (b'{"prompt": ""}', 400, "empty_prompt"),
+        (b'{"prompt": " \\n\\t "}', 400, "empty_prompt"),
+        (json.dumps({"prompt": "x" * (MAX_PROMPT_CHARS + 1)}).encode(), 413, "prompt_too_long"),
+        (b'{"prompt": "hi", "stream": "yes"}', 400, "invalid_stream"),
+        (b"x" * (MAX_PROMPT_CHARS * 6 + 64 * 1024 + 1), 413, "payload_too_large"),
+    ],
+)
+def test_bad_invocation_body_gets_a_4xx_json_error(client: httpx.Client, body: bytes, status: int, code: str) -> None:
+    response = client.post("/invocations", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()
+    assert set(error) == {"error", "code"}
+    assert error["code"] == code
+    assert isinstance(error["error"], str) and error["error"]
+
+
+def test_prompt_at_the_limit_is_accepted(client: httpx.Client) -> None:
+    response = invoke(client, "y" * (MAX_PROMPT_CHARS - 13) + f" {nonce()}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/invocations", 405, "method_not_allowed"),
+        ("PUT", "/invocations", 405, "method_not_allowed"),
+        ("POST", "/ping", 405, "method_not_allowed"),
+        ("GET", "/", 404, "not_found"),
+        ("POST", "/invoke", 404, "not_found"),
+        ("GET", "/ping/extra", 404, "not_found"),
+    ],
+)
+def test_unknown_paths_and_methods_get_json_errors(
+    client: httpx.Client, method: str, path: str, status: int, code: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert response.json()["error"]
+
+
+def test_overlong_session_id_is_rejected(client: httpx.Client) -> None:
+    response = invoke(client, "hi", session="s" * 257)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_session_id"
+
+
+def test_server_keeps_serving_after_bad_input(client: httpx.Client) -> None:
+    for body in (b"", b"{oops", b"[]", b'{"prompt": 1}'):
+        assert client.post("/invocations", content=body).status_code == 400
+    assert client.get("/ping").status_code == 200
+    assert invoke(client, f"still here {nonce()}").status_code == 200
+
+
+# --- model failures ------------------------------------------------------------------------------
+
+MODEL_FAILURES = [
+    ("throttle", 429, "model_throttled"),
+    ("access-denied", 502, "model_access_denied"),
+    ("invalid-model", 502, "model_not_found"),
+    ("not-found", 502, "model_not_found"),
+    ("validation", 502, "model_request_rejected"),
+    ("model-timeout", 504, "model_timeout"),
+    ("stall", 504, "model_timeout"),
+    ("unavailable", 503, "model_unavailable"),
+    ("internal", 502, "model_error"),
+    ("cut", 502, "model_stream_failed"),
+    ("stream-exception", 502, "model_stream_failed"),
+]
+
+
+@pytest.mark.parametrize(("failure", "status", "code"), MODEL_FAILURES)
+def test_model_failure_maps_to_a_json_error(client: httpx.Client, failure: str, status: int, code: str) -> None:
+    response = invoke(client, f"fail {nonce()} [[fail:{failure}]] [[stall:5]]", session=session_id())
+    assert response.status_code == status
+    assert response.json() == {"error": response.json()["error"], "code": code}
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"),
+    [entry for entry in MODEL_FAILURES if entry[0] not in ("cut", "stream-exception")],
+)
+def test_model_failure_before_any_text_keeps_its_status_when_streaming(
+    client: httpx.Client, failure: str, status: int, code: str
+) -> None:
+    response = invoke(client, f"fail {nonce()} [[fail:{failure}]] [[stall:5]]", stream=True)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"),
+    [("cut", "model_stream_failed"), ("stream-exception", "model_stream_failed"), ("stall-mid", "model_timeout")],
+)
+def test_model_failure_mid_stream_ends_with_an_error_event(client: httpx.Client, failure: str, code: str) -> None:
+    response = invoke(client, f"break {nonce()} [[chunks:6]] [[fail:{failure}]] [[stall:5]]", stream=True)
+    assert response.status_code == 200
+    *deltas, last = sse_events(response)
+    assert len(deltas) == 2  # the emulator breaks after two chunks
+    assert all(set(event) == {"delta"} for event in deltas)
+    assert last == {"error": last["error"], "code": code}
+
+
+def test_throttled_call_is_retried_within_the_budget(client: httpx.Client, bedrock: BedrockEmulator) -> None:
+    tag = nonce()
+    # botocore makes two attempts (MODEL_MAX_ATTEMPTS=2); the third succeeds only if Strands'
+    # model call is retried by the agent's budgeted hook.
+    response = invoke(client, f"busy model {tag} [[throttle-first:2]]")
+    assert response.status_code == 200
+    assert turn_number(response.json()["completion"]) == 1
+    assert len(bedrock.requests_containing(tag)) == 3
+
+
+def test_persistent_throttling_fails_within_the_retry_budget(client: httpx.Client, bedrock: BedrockEmulator) -> None:
+    tag = nonce()
+    started = time.monotonic()
+    response = invoke(client, f"always busy {tag} [[fail:throttle]]")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 429
+    assert len(bedrock.requests_containing(tag)) >= 2
+    # Budget plus one last call (whose own botocore backoff is at most a couple of seconds);
+    # Strands' default policy alone would wait 4+8+16+32+64 s.
+    assert elapsed < RETRY_BUDGET_SECONDS + 6
+
+
+def test_failed_turn_leaves_the_session_usable_and_its_history_clean(
+    client: httpx.Client, bedrock: BedrockEmulator
+) -> None:
+    tag, session = nonce(), session_id()
+    assert invoke(client, f"one {tag}", session=session).status_code == 200
+    assert invoke(client, f"two {tag} [[fail:access-denied]]", session=session).status_code == 502
+    broken = invoke(client, f"three {tag} [[chunks:6]] [[fail:cut]]", session=session, stream=True)
+    assert sse_events(broken)[-1]["code"] == "model_stream_failed"
+    four = invoke(client, f"four {tag}", session=session)
+    assert four.status_code == 200
+    assert turn_number(four.json()["completion"]) == 2
+    (request,) = bedrock.requests_containing(f"four {tag}")
+    sent = json.dumps(request.body["messages"])
+    assert f"two {tag}" not in sent and f"three {tag}" not in sent
+
+
+# --- logs ----------------------------------------------------------------------------------------
+
+
+def test_access_log_has_one_json_line_per_request_without_prompt_text(
+    client: httpx.Client, agent: ServerProcess
+) -> None:
+    tag, session, request_id = nonce(), session_id(), f"req-{uuid.uuid4()}"
+    client.post("/invocations", json={"prompt": f"secret {tag}"}, headers={SESSION: session, REQUEST_ID: request_id})
+    client.post("/invocations", content=b"{oops", headers={REQUEST_ID: request_id + "-bad"})
+    time.sleep(0.2)
+    output = agent.output()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert len(lines) == len(output.splitlines())  # every line the server wrote is JSON
+    access = {line.get("request_id"): line for line in lines if line["logger"] == "agent.access"}
+    ok = access[request_id]
+    assert ok["session_id"] == session
+    assert ok["status"] == 200
+    assert ok["path"] == "/invocations"
+    assert isinstance(ok["duration_ms"], int | float)
+    bad = access[request_id + "-bad"]
+    assert bad["status"] == 400 and bad["error_code"] == "invalid_json"
+    assert tag not in output  # neither the prompt nor the answer echoing it is logged
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+
+def test_ping_answers_while_many_slow_streams_are_open(agent: ServerProcess) -> None:
+    streams = 40
+
+    async def scenario() -> tuple[list[dict[str, Any]], httpx.Response, list[list[dict[str, Any]]]]:
+        limits = httpx.Limits(max_connections=streams + 5)
+        async with httpx.AsyncClient(base_url=agent.url, timeout=60, limits=limits) as http:
+            before = (await http.get("/ping")).json()
+            opened = asyncio.Event()
+            started = 0
+
+            async def one_stream(index: int) -> list[dict[str, Any]]:
+                nonlocal started
+                prompt = f"load {index} [[chunks:8]] [[delay:0.4]]"
+                events = []
+                async with http.stream("POST", "/invocations", json={"prompt": prompt, "stream": True}) as response:
+                    assert response.status_code == 200
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: "):
+                            events.append(json.loads(line[6:]))
+                            if len(events) == 1:
+                                started += 1
+                                if started == streams:
+                                    opened.set()
+                return events
+
+            tasks = [asyncio.create_task(one_stream(index)) for index in range(streams)]
+            await asyncio.wait_for(opened.wait(), timeout=30)  # every stream has sent text
+            during = await http.get("/ping")
+            results = await asyncio.gather(*tasks)
+            return [before], during, results
+
+    (before,), during, results = asyncio.run(scenario())
+    assert during.status_code == 200
+    assert during.json() == before  # open invocations are the platform's business, not HealthyBusy
+    for events in results:
+        assert "completion" in events[-1], events[-1]
+        assert len(events) == 9
