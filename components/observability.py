@@ -44,7 +44,14 @@ _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-
 
 
 class ObservabilityConfigError(ValueError):
-    """Bad `agentcore:observability` config. The message names the key and the rule broken."""
+    """Bad `agentcore:observability` config: one `<key>: <rule>` line per problem.
+
+    `problems` keeps the (key, message) pairs so a caller can merge them into a larger report.
+    """
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{key}: {message}" for key, message in self.problems))
 
 
 def config_key(field_alias: str) -> str:
@@ -167,8 +174,8 @@ def parse_observability_config(raw: Mapping[str, Any] | None) -> ObservabilityCo
             message = item["msg"].removeprefix("Value error, ")
             if item["type"] == "extra_forbidden":
                 message = "is not a known key (check the spelling against the README)"
-            problems.append(f"{config_key(key)}: {message}")
-        raise ObservabilityConfigError("; ".join(problems)) from None
+            problems.append((config_key(key), message))
+        raise ObservabilityConfigError(problems) from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -130,8 +130,12 @@ def test_bad_config_names_the_key_and_the_rule(key: str, value: Any, rule: str) 
 def test_every_bad_key_is_reported_at_once() -> None:
     with pytest.raises(obs.ObservabilityConfigError) as caught:
         obs.parse_observability_config({"logRetentionDays": 10, "indexingPercentage": 101, "errorsThreshold": 0})
-    reported = re.findall(r"agentcore:observability\.(\w+):", str(caught.value))
-    assert reported == ["logRetentionDays", "indexingPercentage", "errorsThreshold"]
+    assert [key for key, _ in caught.value.problems] == [
+        "agentcore:observability.logRetentionDays",
+        "agentcore:observability.indexingPercentage",
+        "agentcore:observability.errorsThreshold",
+    ]
+    assert str(caught.value).splitlines() == [f"{key}: {message}" for key, message in caught.value.problems]
 
 
 # --- names -------------------------------------------------------------------------------------
