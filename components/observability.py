@@ -548,6 +548,13 @@ def execution_role_telemetry_statements(
             "Resource": [groups],
         },
         {
+            # Listed on AWS's runtime-permissions page; it takes no resource ARN.
+            "Sid": "DescribeLogGroups",
+            "Effect": "Allow",
+            "Action": ["logs:DescribeLogGroups"],
+            "Resource": "*",
+        },
+        {
             # X-Ray's write and sampling actions have no resource-level permissions.
             "Sid": "TraceSegments",
             "Effect": "Allow",
