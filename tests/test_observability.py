@@ -319,6 +319,19 @@ def test_execution_role_statements_use_real_actions_on_this_runtimes_resources(p
     assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}}
 
 
+def test_execution_role_gets_exactly_the_runtime_permissions_aws_lists_for_telemetry() -> None:
+    statements = obs.execution_role_telemetry_statements(
+        partition="aws", region="r-1", account_id="111122223333", runtime_name="support_agent",
+    )
+    granted = {a for s in statements for a in s["Action"]}
+    # AWS's runtime-permissions page, logs/X-Ray/metrics part, minus CreateLogGroup (groups are ours).
+    assert granted == {
+        "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups",
+        "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+        "cloudwatch:PutMetricData",
+    }
+
+
 def test_execution_role_creates_log_groups_only_when_this_package_does_not() -> None:
     def actions(precreated: bool) -> set[str]:
         statements = obs.execution_role_telemetry_statements(

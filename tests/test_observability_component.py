@@ -489,6 +489,11 @@ def test_switches_turn_resources_off(event_loop_owner: None) -> None:
     assert d.outputs["dashboard_url"] is None
 
 
+def test_the_deliveries_need_no_iam_change_on_the_execution_role(event_loop_owner: None) -> None:
+    d = deploy(PROD, runtime_name="support_agent_prod")
+    assert not [r.typ for r in d.registrations.values() if r.typ.startswith("aws:iam/")]
+
+
 def test_every_child_hangs_off_the_component(event_loop_owner: None) -> None:
     d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
     (component_urn,) = [urn for urn, r in d.registrations.items() if r.typ == "agentcore:observability:RuntimeObservability"]
