@@ -1,0 +1,196 @@
+"""The component's arguments, typed so Pulumi's schema inference can describe them to every language.
+
+These TypedDicts are the public contract (Python callers pass them; `pulumi package add` turns them
+into SDK types for other languages). Most fields are plain values, not `pulumi.Input`, on purpose:
+names, model ids, lifecycle limits and the like shape resource names and IAM policies and are
+validated at preview, so they must be known when the component is constructed. Subnet and security
+group ids may be outputs of other resources.
+
+Defaults and rules live in `settings.py`; a test keeps the two in step.
+"""
+
+from collections.abc import Sequence
+from enum import Enum
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+
+class NetworkMode(str, Enum):
+    """Where the runtime's microVMs get their network."""
+
+    PUBLIC = "PUBLIC"
+    """AgentCore-managed networking with internet access."""
+    VPC = "VPC"
+    """Elastic network interfaces in your subnets, under your security groups."""
+
+
+class ServerProtocol(str, Enum):
+    """The protocol the container serves."""
+
+    HTTP = "HTTP"
+    """POST /invocations and GET /ping on port 8080."""
+    MCP = "MCP"
+    """An MCP server on port 8000, path /mcp."""
+    A2A = "A2A"
+    """An agent-to-agent server on port 9000."""
+    AGUI = "AGUI"
+    """An AG-UI server."""
+
+
+class LogLevel(str, Enum):
+    """The agent's log level, passed to the container as LOG_LEVEL."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LifecycleArgs(TypedDict, total=False):
+    """Session lifetime limits, in seconds (AgentCore microVMs accept 60-28800)."""
+
+    idle_timeout_seconds: int
+    """Stop a session after this long without requests (default 900; at most max_lifetime_seconds)."""
+    max_lifetime_seconds: int
+    """Stop a session after this long in any case (default 28800)."""
+
+
+class NetworkArgs(TypedDict, total=False):
+    """PUBLIC (default) or VPC networking."""
+
+    mode: NetworkMode
+    """PUBLIC or VPC."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """VPC mode: 1-16 subnet ids (subnet-...)."""
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """VPC mode: 1-16 security group ids (sg-...)."""
+
+
+class JwtAuthorizerArgs(TypedDict):
+    """Accept OAuth bearer tokens from an OpenID Connect issuer instead of SigV4 callers."""
+
+    discovery_url: str
+    """https://.../.well-known/openid-configuration of the issuer."""
+    allowed_audiences: NotRequired[list[str]]
+    """Accepted `aud` values (set this and/or allowed_clients)."""
+    allowed_clients: NotRequired[list[str]]
+    """Accepted `client_id` values (set this and/or allowed_audiences)."""
+    allowed_scopes: NotRequired[list[str]]
+    """Scopes a token must carry."""
+
+
+class EndpointArgs(TypedDict):
+    """A named endpoint in addition to the built-in DEFAULT one (which follows the latest version)."""
+
+    name: str
+    """Endpoint name, [a-zA-Z][a-zA-Z0-9_]{0,47}; not DEFAULT."""
+    pinned_version: NotRequired[str]
+    """Serve this runtime version; when absent the endpoint follows every new version."""
+    description: NotRequired[str]
+    """Up to 256 characters."""
+
+
+class ImageArgs(TypedDict, total=False):
+    """How the container image is obtained: built from a local context, or brought pre-built."""
+
+    context: str
+    """Build context directory, relative to the program's working directory (default agent_image)."""
+    dockerfile: str
+    """Dockerfile path (default <context>/Dockerfile)."""
+    uri: str
+    """A pre-built image, <ECR repository>[:tag]@sha256:<digest>; nothing is built when set."""
+    build_on_preview: bool
+    """Build (without pushing) during `pulumi preview` so a broken image fails the preview; needs Docker (default true)."""
+    github_actions_cache: bool
+    """Use the GitHub Actions build cache (only inside GitHub Actions; default false)."""
+
+
+class RepositoryArgs(TypedDict, total=False):
+    """The ECR repository created for built images."""
+
+    name: str
+    """Repository name (default derived from the runtime name)."""
+    keep_images: int
+    """Keep the newest N images, expire the rest (default 10)."""
+    kms_key_arn: str
+    """Encrypt with this KMS key instead of AES256."""
+    force_delete: bool
+    """Allow deleting the repository while it still holds images (default false)."""
+    protect: bool
+    """Refuse to delete the repository in `pulumi destroy` (default false)."""
+
+
+class GithubOidcArgs(TypedDict):
+    """Let GitHub Actions runs of one repository assume the deployer role, without stored keys."""
+
+    repository: str
+    """owner/name."""
+    branches: NotRequired[list[str]]
+    """Branches whose runs may deploy (default [main])."""
+    environments: NotRequired[list[str]]
+    """GitHub environments whose jobs may deploy."""
+    pull_requests: NotRequired[bool]
+    """Also trust pull_request runs (needed for `pulumi preview` on PRs; default false)."""
+    provider_arn: NotRequired[str]
+    """The account's existing token.actions.githubusercontent.com OIDC provider."""
+    create_provider: NotRequired[bool]
+    """Create that provider in this stack instead (one per account)."""
+
+
+class DeployerArgs(TypedDict, total=False):
+    """The least-privilege role later `pulumi up` / `pulumi preview` runs assume."""
+
+    enabled: bool
+    """Create the role (default true)."""
+    trusted_principal_arns: list[str]
+    """IAM roles, users or account roots (arn:...:iam::<account>:root) that may assume it."""
+    github: GithubOidcArgs
+    """GitHub Actions OIDC trust."""
+    state_bucket: str
+    """S3 bucket of the Pulumi state backend, when the stack uses one."""
+    state_prefix: str
+    """Key prefix of this project's state inside that bucket."""
+    secrets_kms_key_arn: str
+    """KMS key of the stack's awskms:// secrets provider."""
+
+
+class AgentCoreRuntimeArgs(TypedDict):
+    """Arguments of AgentCoreRuntime."""
+
+    model_id: str
+    """Bedrock foundation model id or inference profile id (us./eu./apac./jp./au./ca./us-gov./global.)."""
+    additional_model_ids: NotRequired[list[str]]
+    """Further models the agent may invoke."""
+    runtime_name: NotRequired[str]
+    """Runtime name, [a-zA-Z][a-zA-Z0-9_]{0,47} (default <project>_<stack>)."""
+    description: NotRequired[str]
+    """Runtime description, 1-1200 characters."""
+    environment: NotRequired[str]
+    """Environment tag value (default: the stack name)."""
+    log_level: NotRequired[LogLevel]
+    """LOG_LEVEL for the agent (default INFO)."""
+    protocol: NotRequired[ServerProtocol]
+    """Server protocol (default HTTP)."""
+    lifecycle: NotRequired[LifecycleArgs]
+    """Session lifetime limits."""
+    network: NotRequired[NetworkArgs]
+    """Network mode and VPC placement."""
+    environment_variables: NotRequired[dict[str, str]]
+    """Extra container environment variables (no secrets: they are visible in the runtime's configuration)."""
+    request_header_allowlist: NotRequired[list[str]]
+    """Request headers passed through to the container (Authorization is added with a JWT authorizer)."""
+    jwt_authorizer: NotRequired[JwtAuthorizerArgs]
+    """Inbound OAuth instead of SigV4."""
+    endpoint: NotRequired[EndpointArgs]
+    """An optional named endpoint."""
+    image: NotRequired[ImageArgs]
+    """Image build or bring-your-own image."""
+    repository: NotRequired[RepositoryArgs]
+    """ECR repository settings (when the component builds the image)."""
+    deployer: NotRequired[DeployerArgs]
+    """Deployer role settings."""
+    permissions_boundary_arn: NotRequired[str]
+    """Permissions boundary for every role the component creates."""
+    tags: NotRequired[dict[str, str]]
+    """Extra tags for every taggable resource."""

@@ -1,0 +1,203 @@
+"""Every bad-input rule, table-driven: each fails before any AWS call with a message that names the
+config key (or component argument) and states the rule."""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.errors import ConfigError
+from components.settings import arg_path, validate_args
+from components.stack_config import CONFIG_KEYS, config_to_args, provider_region_problems, settings_from_config
+
+DIGEST = "sha256:" + "0f" * 32
+ECR_URI = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/agent@{DIGEST}"
+DISCOVERY = "https://issuer.example.com/.well-known/openid-configuration"
+PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    config: dict[str, Any]
+    key: str
+    says: str
+    # The argument path a component caller sees; None derives it from `key`, "" = config-only rule.
+    arg: str | None = None
+
+
+def _headers(n: int) -> list[str]:
+    return [f"X-Custom-{i}" for i in range(n)]
+
+
+CASES = [
+    Case("runtime name with hyphen", {"runtimeName": "my-agent"}, "runtimeName", "[a-zA-Z][a-zA-Z0-9_]{0,47}"),
+    Case("runtime name too long", {"runtimeName": "a" * 49}, "runtimeName", "[a-zA-Z][a-zA-Z0-9_]{0,47}"),
+    Case("runtime name starts with digit", {"runtimeName": "1agent"}, "runtimeName", "start with a letter"),
+    Case("endpoint name with hyphen", {"endpointName": "live-1"}, "endpointName", "[a-zA-Z][a-zA-Z0-9_]{0,47}"),
+    Case("endpoint named DEFAULT", {"endpointName": "default"}, "endpointName", "built-in endpoint"),
+    Case("endpoint version not a number", {"endpointName": "live", "endpointVersion": "v2"}, "endpointVersion", "runtime version number"),
+    Case("endpoint version without endpoint", {"endpointVersion": "2"}, "endpointName", "is required"),
+    Case("endpoint description too long", {"endpointName": "live", "endpointDescription": "d" * 257}, "endpointDescription", "1-256 characters"),
+    Case("idle below 60", {"idleTimeoutSeconds": 59}, "idleTimeoutSeconds", "between 60 and 28800 seconds"),
+    Case("max lifetime above 28800", {"maxLifetimeSeconds": 28801}, "maxLifetimeSeconds", "between 60 and 28800 seconds"),
+    Case("idle above max lifetime", {"idleTimeoutSeconds": 1000, "maxLifetimeSeconds": 900}, "idleTimeoutSeconds", "must not exceed"),
+    Case("too many env vars", {"environmentVariables": {f"V{i}": "x" for i in range(48)}}, "environmentVariables", "at most 47 variables"),
+    Case("env key pattern", {"environmentVariables": {"1BAD": "x"}}, "environmentVariables", "[a-zA-Z_][a-zA-Z0-9_]*"),
+    Case("env key with dash", {"environmentVariables": {"MY-VAR": "x"}}, "environmentVariables", "[a-zA-Z_][a-zA-Z0-9_]*"),
+    Case("env value too long", {"environmentVariables": {"BIG": "x" * 2049}}, "environmentVariables", "limited to 2048 characters"),
+    Case("env var the component sets", {"environmentVariables": {"AWS_REGION": "x"}}, "environmentVariables", "set by the component"),
+    Case("model id in env", {"environmentVariables": {"BEDROCK_MODEL_ID": "x"}}, "environmentVariables", "set by the component"),
+    Case("credentials in env", {"environmentVariables": {"AWS_SECRET_ACCESS_KEY": "x"}}, "environmentVariables", "credentials must not be environment variables"),
+    Case("too many headers", {"requestHeaderAllowlist": _headers(21)}, "requestHeaderAllowlist", "at most 20 headers"),
+    Case("header name with space", {"requestHeaderAllowlist": ["Bad Header"]}, "requestHeaderAllowlist", "not a valid header name"),
+    Case("restricted header", {"requestHeaderAllowlist": ["Content-Type"]}, "requestHeaderAllowlist", "restricted header"),
+    Case("x-amz header", {"requestHeaderAllowlist": ["X-Amz-Date"]}, "requestHeaderAllowlist", "reserved by AWS"),
+    Case("x-amzn header", {"requestHeaderAllowlist": ["X-Amzn-Trace-Id"]}, "requestHeaderAllowlist", "reserved by AWS"),
+    Case("duplicate header", {"requestHeaderAllowlist": ["X-Team", "x-team"]}, "requestHeaderAllowlist", "listed twice"),
+    Case("authorization without jwt", {"requestHeaderAllowlist": ["Authorization"]}, "requestHeaderAllowlist", "only with a JWT authorizer"),
+    Case(
+        "20 headers plus authorization",
+        {"requestHeaderAllowlist": _headers(20), "jwtDiscoveryUrl": DISCOVERY, "jwtAllowedClients": ["c"]},
+        "requestHeaderAllowlist",
+        "at most 19 headers with a JWT authorizer",
+    ),
+    Case("discovery url form", {"jwtDiscoveryUrl": "https://issuer.example.com/", "jwtAllowedClients": ["c"]}, "jwtDiscoveryUrl", "ending in /.well-known/openid-configuration"),
+    Case("discovery url not https", {"jwtDiscoveryUrl": DISCOVERY.replace("https", "http"), "jwtAllowedClients": ["c"]}, "jwtDiscoveryUrl", "https://"),
+    Case("jwt options without discovery url", {"jwtAllowedClients": ["c"]}, "jwtDiscoveryUrl", "is required"),
+    Case("jwt accepting every client", {"jwtDiscoveryUrl": DISCOVERY}, "jwtAllowedAudiences", "agentcore:jwtAllowedClients"),
+    Case("jwt scope with space", {"jwtDiscoveryUrl": DISCOVERY, "jwtAllowedClients": ["c"], "jwtAllowedScopes": ["a b"]}, "jwtAllowedScopes", "not a valid OAuth scope"),
+    Case("vpc without subnets", {"networkMode": "VPC", "securityGroupIds": ["sg-0123456789abcdef0"]}, "subnetIds", "VPC mode"),
+    Case("vpc without security groups", {"networkMode": "VPC", "subnetIds": ["subnet-0123456789abcdef0"]}, "securityGroupIds", "VPC mode"),
+    Case("subnets in public mode", {"subnetIds": ["subnet-0123456789abcdef0"]}, "subnetIds", "apply only to VPC mode"),
+    Case("subnet id form", {"networkMode": "VPC", "subnetIds": ["subnet-1"], "securityGroupIds": ["sg-0123456789abcdef0"]}, "subnetIds", "is not a subnet-"),
+    Case("too many subnets", {"networkMode": "VPC", "subnetIds": [f"subnet-{i:017d}" for i in range(17)], "securityGroupIds": ["sg-0123456789abcdef0"]}, "subnetIds", "at most 16 ids"),
+    Case("unknown network mode", {"networkMode": "PRIVATE"}, "networkMode", "'PUBLIC' or 'VPC'"),
+    Case("model id not a model", {"modelId": "claude"}, "modelId", "neither a foundation model id"),
+    Case("model id unknown profile prefix", {"modelId": "usa.anthropic.claude-3-haiku-20240307-v1:0"}, "modelId", "unknown inference profile prefix"),
+    Case("model id as arn", {"modelId": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"}, "modelId", "is an ARN"),
+    Case("additional model id", {"additionalModelIds": ["nope"]}, "additionalModelIds", "neither a foundation model id"),
+    Case("image from docker hub", {"imageUri": "docker.io/library/python:3.12"}, "imageUri", "not an ECR image"),
+    Case("image tag only", {"imageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:v1"}, "imageUri", "has no digest"),
+    Case("image uri and repository settings", {"imageUri": ECR_URI, "keepImages": 5}, "keepImages", "applies only when the component builds", "args.repository"),
+    Case("image uri and build setting", {"imageUri": ECR_URI, "buildOnPreview": False}, "buildOnPreview", "applies only when the component builds"),
+    Case("missing build context", {"imageContext": "no_such_dir"}, "imageContext", "is not a directory"),
+    Case("context without dockerfile", {"imageContext": "empty_context"}, "imageContext", "no Dockerfile"),
+    Case("repository name", {"repositoryName": "Bad_Name"}, "repositoryName", "not a valid ECR repository name"),
+    Case("keep zero images", {"keepImages": 0}, "keepImages", "between 1 and 1000 images"),
+    Case("ecr key as alias", {"ecrKmsKeyArn": "alias/ecr"}, "ecrKmsKeyArn", "must be a KMS key ARN"),
+    Case("open trust", {"deployerTrustedPrincipalArns": ["*"]}, "deployerTrustedPrincipalArns", "'*' is never allowed"),
+    Case("assumed-role session as principal", {"deployerTrustedPrincipalArns": ["arn:aws:sts::123456789012:assumed-role/x/y"]}, "deployerTrustedPrincipalArns", "role, user or account root ARN"),
+    Case("github repository form", {"githubRepository": "noslash", "githubOidcProviderArn": PROVIDER}, "githubRepository", "<owner>/<repository>"),
+    Case("github without provider", {"githubRepository": "org/repo"}, "githubOidcProviderArn", "agentcore:createGithubOidcProvider"),
+    Case("github provider twice", {"githubRepository": "org/repo", "githubOidcProviderArn": PROVIDER, "createGithubOidcProvider": True}, "createGithubOidcProvider", "not both"),
+    Case("github provider arn host", {"githubRepository": "org/repo", "githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"}, "githubOidcProviderArn", "token.actions.githubusercontent.com"),
+    Case("github wildcard branch", {"githubRepository": "org/repo", "githubOidcProviderArn": PROVIDER, "githubBranches": ["*"]}, "githubBranches", "wildcards are not allowed"),
+    Case("github trusts nothing", {"githubRepository": "org/repo", "githubOidcProviderArn": PROVIDER, "githubBranches": []}, "githubBranches", "trust at least one"),
+    Case("state prefix without bucket", {"stateKeyPrefix": "agentcore"}, "stateKeyPrefix", "agentcore:stateBucket"),
+    Case("state bucket name", {"stateBucket": "Bad_Bucket"}, "stateBucket", "S3 bucket name"),
+    Case("secrets key form", {"secretsKmsKeyArn": "awskms://alias/pulumi"}, "secretsKmsKeyArn", "must be a KMS key ARN"),
+    Case("deployer disabled but configured", {"deployerRole": False, "deployerTrustedPrincipalArns": ["arn:aws:iam::123456789012:root"]}, "deployerTrustedPrincipalArns", "has no effect"),
+    Case("boundary not a policy", {"permissionsBoundaryArn": "arn:aws:iam::123456789012:role/boundary"}, "permissionsBoundaryArn", "managed policy ARN"),
+    Case("reserved tag", {"tags": {"Environment": "other"}}, "tags", "set by the component"),
+    Case("tag value characters", {"tags": {"team": "a,b"}}, "tags", "value 'a,b'"),
+    Case("description too long", {"description": "d" * 1201}, "description", "1-1200 characters"),
+    Case("environment not a tag value", {"environment": "dev,prod"}, "environment", "valid tag value"),
+    Case("log level", {"logLevel": "TRACE"}, "logLevel", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+    Case("protocol", {"protocol": "GRPC"}, "protocol", "'HTTP', 'MCP', 'A2A' or 'AGUI'"),
+    Case("misspelt key", {"idleTimeoutSecond": 900}, "idleTimeoutSecond", "did you mean agentcore:idleTimeoutSeconds", ""),
+    Case("integer key given text", {"idleTimeoutSeconds": "soon"}, "idleTimeoutSeconds", "must be an integer", ""),
+    Case("boolean key given text", {"buildOnPreview": "yes"}, "buildOnPreview", "must be true or false", ""),
+    Case("array key given text", {"subnetIds": "subnet-0123456789abcdef0"}, "subnetIds", "must be a list of strings", ""),
+    Case("object values must be scalars", {"environmentVariables": {"A": {"nested": 1}}}, "environmentVariables", "values must be strings", ""),
+]
+
+
+def _raw(config: dict[str, Any]) -> dict[str, str]:
+    """Config in the form Pulumi hands it to a program: strings, JSON for arrays and objects."""
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (list, dict)):
+            out[key] = json.dumps(value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "agent_image").mkdir()
+    (tmp_path / "agent_image" / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "empty_context").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _base(overrides: dict[str, Any]) -> dict[str, Any]:
+    return {"modelId": "us.anthropic.claude-haiku-4-5-20251001-v1:0", **overrides}
+
+
+def test_the_base_config_is_valid() -> None:
+    _, settings = settings_from_config(_raw(_base({})))
+    assert settings.model_id.startswith("us.")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_config_names_the_key_and_the_rule(case: Case) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_config(_raw(_base(case.config)))
+    messages = {p.key: p.message for p in info.value.problems}
+    key = f"agentcore:{case.key}"
+    matching = [k for k in messages if k == key or k.startswith(key + ".") or k.startswith(key + "[")]
+    assert matching, f"no problem names {key}: {info.value}"
+    assert any(case.says in messages[k] for k in matching), str(info.value)
+    assert str(info.value).count("\n") + 1 == len(info.value.problems)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.arg != ""], ids=[c.name for c in CASES if c.arg != ""])
+def test_bad_arguments_name_the_argument_and_the_rule(case: Case) -> None:
+    args = config_to_args(_raw(_base(case.config)))
+    with pytest.raises(ConfigError) as info:
+        validate_args(args)
+    expected = case.arg or arg_path(next(e.path for e in CONFIG_KEYS if e.key == case.key))
+    messages = {p.key: p.message for p in info.value.problems}
+    matching = [k for k in messages if k == expected or k.startswith(expected + ".") or k.startswith(expected + "[")]
+    assert matching, f"no problem names {expected}: {info.value}"
+    says = _arg_form(case.says)
+    assert any(says in messages[k] for k in matching), str(info.value)
+
+
+def _arg_form(text: str) -> str:
+    """Config keys named in a rule read as argument paths for component callers."""
+    for entry in sorted(CONFIG_KEYS, key=lambda e: -len(e.key)):
+        text = re.sub(rf"agentcore:{entry.key}(?!\w)", arg_path(entry.path), text)
+    return text
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_config(_raw(_base({"idleTimeoutSeconds": 10, "runtimeName": "bad-name", "keepImages": 0})))
+    keys = {p.key for p in info.value.problems}
+    assert {"agentcore:idleTimeoutSeconds", "agentcore:runtimeName", "agentcore:keepImages"} <= keys
+
+
+def test_values_equal_to_their_default_count_as_unset() -> None:
+    # Pulumi fills in Pulumi.yaml's defaults; they must not create blocks or trip rules.
+    args, settings = settings_from_config(
+        _raw(_base({"imageUri": ECR_URI, "keepImages": 10, "githubBranches": ["main"], "endpointVersion": "", "jwtAllowedScopes": []}))
+    )
+    assert "repository" not in args and "endpoint" not in args and "jwt_authorizer" not in args
+    assert settings.deployer.github is None
+
+
+def test_provider_regions_must_be_set_and_equal() -> None:
+    assert [p.key for p in provider_region_problems(None, "us-east-1")] == ["aws:region"]
+    assert [p.key for p in provider_region_problems("us-east-1", None)] == ["aws-native:region"]
+    [mismatch] = provider_region_problems("us-east-1", "us-west-2")
+    assert mismatch.key == "aws-native:region" and "must equal aws:region" in mismatch.message
+    assert provider_region_problems("eu-west-1", "eu-west-1") == []
