@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -110,6 +111,27 @@ class Arm64Env:
         """Argv that runs the emulated interpreter with ``args``."""
         return [str(self.qemu), "-L", str(self.root), str(self.python), *args]
 
+    def write_launchers(self, folder: Path) -> Path:
+        """Write ``folder/<name>`` for the interpreter and every console script of the site; return it.
+
+        Each is a two-line shell script that execs the emulated interpreter on that program: what
+        binfmt_misc does for a container under emulation, without changing the host. Put the folder
+        first on ``PATH`` and a program that execs another by name (``opentelemetry-instrument``
+        execs ``uvicorn``) keeps running on aarch64 instead of failing or, worse, running the
+        host's x86-64 interpreter named in the script's shebang.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        emulated = " ".join(shlex.quote(part) for part in self.command())
+        targets = {name: "" for name in ("python", "python3", self.python.name)}
+        for script in (self.site / "bin").iterdir():
+            if script.is_file() and not script.name.startswith(("python", "activate")):
+                targets[script.name] = " " + shlex.quote(str(script))
+        for name, target in targets.items():
+            launcher = folder / name
+            launcher.write_text(f'#!/bin/sh\nexec {emulated}{target} "$@"\n')
+            launcher.chmod(0o755)
+        return folder
+
     def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """A minimal environment for the emulated interpreter: the site on ``PYTHONPATH``, nothing
         inherited from the host's Python setup (virtualenv, bytecode or path settings)."""
@@ -119,6 +141,7 @@ class Arm64Env:
             "LANG": "C.UTF-8",
             "PYTHONPATH": str(self.site),
             "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",  # the cached trees stay as built; the app's own .pyc are not ours
             "PYTHONUNBUFFERED": "1",
         }
         env.update(extra or {})
@@ -170,12 +193,15 @@ def ensure_qemu() -> Path:
         )
     apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock_wait = ["-o", "DPkg::Lock::Timeout=600"]
-    _run(["apt-get", *lock_wait, "update"], "apt-get update (to install qemu-user-static)", env=apt_env)
-    _run(
-        ["apt-get", *lock_wait, "install", "-y", "--no-install-recommends", "qemu-user-static"],
-        "apt-get install qemu-user-static",
-        env=apt_env,
-    )
+    # Machine-wide: suites with different caches may run at once, and apt's own locks fail fast.
+    with _locked(Path(tempfile.gettempdir()) / "agentcore-arm64-qemu-install.lock"):
+        if not shutil.which(_QEMU):
+            _run(["apt-get", *lock_wait, "update"], "apt-get update (to install qemu-user-static)", env=apt_env)
+            _run(
+                ["apt-get", *lock_wait, "install", "-y", "--no-install-recommends", "qemu-user-static"],
+                "apt-get install qemu-user-static",
+                env=apt_env,
+            )
     found = shutil.which(_QEMU)
     if not found:
         raise Arm64EnvError(f"qemu-user-static installed but {_QEMU} is not on PATH")

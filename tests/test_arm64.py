@@ -3,8 +3,10 @@
 AgentCore runs ARM64 containers only, and the failure users hit most is finding out after a deploy
 ("exec format error", a native wheel built for x86_64). These tests run the agent's locked dependency
 set as aarch64 wheels on an aarch64 CPython under qemu user-mode emulation (see ``tests/arm64_env.py``
-for how that environment is assembled and cached), then start ``uvicorn agent:app`` in it, exactly as
-the container's command does, and talk to it over loopback with the native Bedrock emulator behind it.
+for how that environment is assembled and cached), then run the Dockerfile's own CMD in it
+(``opentelemetry-instrument uvicorn agent:app ...``, only host and port changed to a free loopback
+port) and talk to it with the native Bedrock emulator behind it and a loopback OTLP sink for its
+telemetry. Nothing leaves 127.0.0.1.
 
 The first run on a machine installs qemu-user-static (as root) and builds the environment (about a
 minute); later runs reuse the cache. If the environment cannot be built the tests fail with the
@@ -19,9 +21,12 @@ import re
 import signal
 import struct
 import subprocess
+import threading
+import time
 import tomllib
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import distributions
 from pathlib import Path
 
@@ -32,7 +37,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tests.agent_server import ServerProcess, free_port
+from tests.agent_server import ServerProcess, container_command, free_port
 from tests.arm64_env import Arm64Env, Arm64EnvError, prepare
 from tests.bedrock_emulator import BedrockEmulator
 
@@ -43,6 +48,7 @@ STARTUP_TIMEOUT_S = 240.0
 EMULATED_STEP_TIMEOUT_S = 300.0
 SHUTDOWN_TIMEOUT_S = 30.0
 MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+OTEL_SERVICE = "agent-on-aarch64-under-test"
 
 
 @pytest.fixture(scope="module")
@@ -287,24 +293,85 @@ def agent_env(bedrock_url: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def bedrock() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
+class OtlpSink:
+    """A loopback OTLP/HTTP receiver: records what the instrumented server exports, answers 200.
 
-
-@pytest.fixture(scope="module")
-def server(arm64: Arm64Env, bedrock: BedrockEmulator) -> Iterator[ServerProcess]:
-    """``uvicorn agent:app`` on the emulated interpreter, in its own process group.
-
-    ``setsid`` execs in place (same pid), so signals reach qemu, which delivers them to the guest;
-    the group lets teardown kill anything the server may have spawned, whatever happened.
+    The image's CMD wraps uvicorn in ``opentelemetry-instrument``, whose exporters default to an
+    OTLP collector; pointing them here keeps telemetry on loopback and shows it is produced.
     """
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, bytes]] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                sink.posts.append((self.path, body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+                """Quiet: the test reads ``posts``."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> OtlpSink:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def otlp() -> Iterator[OtlpSink]:
+    with OtlpSink() as sink:
+        yield sink
+
+
+def emulated_container_command(launchers: Path, port: int) -> list[str]:
+    """The Dockerfile's CMD, its programs run by the aarch64 launchers, served on loopback:port."""
+    command = container_command(AGENT_DIR / "Dockerfile")
+    command[0] = str(launchers / command[0])
+    for flag, value in (("--host", "127.0.0.1"), ("--port", str(port))):
+        command[command.index(flag) + 1] = value
+    return command
+
+
+@pytest.fixture(scope="module")
+def server(
+    arm64: Arm64Env, bedrock: BedrockEmulator, otlp: OtlpSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """The container's CMD on the emulated interpreter, in its own process group.
+
+    ``setsid`` and the launchers exec in place (same pid), so signals reach qemu, which delivers
+    them to the guest; the group lets teardown kill anything the server may have spawned.
+    """
+    launchers = arm64.write_launchers(tmp_path_factory.mktemp("arm64-launchers"))
     port = free_port()
-    command = ["setsid", *arm64.command("-m", "uvicorn", "agent:app", "--host", "127.0.0.1", "--port", str(port))]
     env: dict[str, str | None] = {name: None for name in os.environ}  # nothing from the host's setup
     env.update(arm64.environ(agent_env(bedrock.url)))
-    process = ServerProcess(command, port=port, cwd=AGENT_DIR, env=env, startup_timeout=STARTUP_TIMEOUT_S)
+    env.update(
+        {
+            "PATH": f"{launchers}:/usr/bin:/bin",  # like the image's PATH=/app/.venv/bin:...
+            "OTEL_SERVICE_NAME": OTEL_SERVICE,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url,
+            "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within a fraction of a second
+        }
+    )
+    process = ServerProcess(
+        ["setsid", *emulated_container_command(launchers, port)],
+        port=port,
+        cwd=AGENT_DIR,
+        env=env,
+        startup_timeout=STARTUP_TIMEOUT_S,
+    )
     try:
         process.start()
         yield process
@@ -376,6 +443,17 @@ def test_a_streamed_turn_completes_through_bedrock(server: ServerProcess, bedroc
     assert len(deltas) > 1, events  # streamed in pieces, not one blob
     assert "".join(deltas) == expected
     assert events[-1]["completion"] == expected
+
+
+def test_the_instrumented_server_exports_traces(server: ServerProcess, otlp: OtlpSink) -> None:
+    """The CMD's OpenTelemetry wrapper is live on aarch64: the turns above were exported as spans."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        traces = [body for path, body in otlp.posts if path == "/v1/traces"]
+        if any(OTEL_SERVICE.encode() in body for body in traces):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"no trace export from the server within 30 s; received {[p for p, _ in otlp.posts]}")
 
 
 def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
