@@ -137,8 +137,8 @@ class RuntimeObservability(pulumi.ComponentResource):
                 opts=child(depends_on=after),
                 **destination,
             )
-            # One delivery at a time: CloudWatch Logs rejects concurrent delivery changes on an
-            # account (the CDK construct chains its deliveries for the same reason).
+            # Deliveries are created one after another, as the CDK construct chains them: a cheap
+            # guard against concurrent-modification errors from the delivery APIs.
             deliveries.append(aws_native.logs.Delivery(
                 f"{name}-{suffix}",
                 delivery_source_name=source.name,
