@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -160,6 +162,9 @@ class ServerProcess:
 
 # --- The agent image's server, started as its container starts it -------------------------------
 
+SESSION = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
+REQUEST_ID = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AGENT_DIR = REPO_ROOT / "agent_image"
 AGENT_VENV = AGENT_DIR / ".venv"
@@ -222,6 +227,13 @@ def agent_environment(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_url,
+        # The CMD's OpenTelemetry wrapper stays on, configured as AgentCore configures it, but
+        # exports nothing. Without AGENT_OBSERVABILITY_ENABLED the AWS distro probes the EC2/ECS/
+        # EKS metadata endpoints (off-machine addresses) to describe its host.
+        "AGENT_OBSERVABILITY_ENABLED": "true",
+        "OTEL_TRACES_EXPORTER": "none",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
     }
     env.update(overrides or {})
     return env
@@ -244,3 +256,30 @@ def start_agent(
         startup_timeout=startup_timeout,
     )
     return server.start()
+
+
+# --- Reading the agent's answers --------------------------------------------------------------
+
+
+def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
+    """Parse an SSE body strictly: only ``data: <json>`` events separated by blank lines."""
+    assert response.headers["content-type"].startswith("text/event-stream")
+    text = response.text
+    assert text.endswith("\n\n"), text[-200:]
+    events = []
+    for block in text[:-2].split("\n\n"):
+        assert block.startswith("data: ") and "\n" not in block, block
+        events.append(json.loads(block.removeprefix("data: ")))
+    return events
+
+
+def turn_number(completion: str) -> int:
+    match = re.search(r"Turn (\d+)\.$", completion)
+    assert match, completion
+    return int(match[1])
+
+
+def assert_clean_exit(returncode: int, output: str) -> None:
+    """uvicorn finishes its graceful shutdown, then re-raises SIGTERM so the exit reflects it."""
+    assert returncode in (0, -signal.SIGTERM), output[-3000:]
+    assert "Finished server process" in output, output[-3000:]

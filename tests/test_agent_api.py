@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,11 +21,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.agent_server import ServerProcess, start_agent
+from tests.agent_server import (
+    REQUEST_ID,
+    SESSION,
+    ServerProcess,
+    assert_clean_exit,
+    sse_events,
+    start_agent,
+    turn_number,
+)
 from tests.bedrock_emulator import BedrockEmulator
 
-SESSION = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
-REQUEST_ID = "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id"
 SYSTEM_PROMPT = "Sentinel instructions 7f3a: be brief."
 MAX_PROMPT_CHARS = 2000
 RETRY_BUDGET_SECONDS = 3.0
@@ -86,12 +91,6 @@ def client(agent: ServerProcess) -> Iterator[httpx.Client]:
         yield http
 
 
-def assert_clean_exit(returncode: int, output: str) -> None:
-    """uvicorn finishes its graceful shutdown, then re-raises SIGTERM so the exit reflects it."""
-    assert returncode in (0, -signal.SIGTERM), output[-3000:]
-    assert "Finished server process" in output, output[-3000:]
-
-
 def nonce() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -115,24 +114,6 @@ def invoke(
     if accept:
         headers["Accept"] = accept
     return client.post("/invocations", json=payload, headers=headers)
-
-
-def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
-    """Parse an SSE body strictly: only ``data: <json>`` events separated by blank lines."""
-    assert response.headers["content-type"].startswith("text/event-stream")
-    text = response.text
-    assert text.endswith("\n\n"), text[-200:]
-    events = []
-    for block in text[:-2].split("\n\n"):
-        assert block.startswith("data: ") and "\n" not in block, block
-        events.append(json.loads(block.removeprefix("data: ")))
-    return events
-
-
-def turn_number(completion: str) -> int:
-    match = re.search(r"Turn (\d+)\.$", completion)
-    assert match, completion
-    return int(match[1])
 
 
 # --- /ping -------------------------------------------------------------------------------------
@@ -492,8 +473,8 @@ def test_access_log_has_one_json_line_per_request_without_prompt_text(
     client.post("/invocations", content=b"{oops", headers={REQUEST_ID: request_id + "-bad"})
     time.sleep(0.2)
     output = agent.output()
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert len(lines) == len(output.splitlines())  # every line the server wrote is JSON
+    after_startup = output[output.index('"agent ready"') :].splitlines()[1:]
+    lines = [json.loads(line) for line in after_startup]  # once configured, every line is JSON
     access = {line.get("request_id"): line for line in lines if line["logger"] == "agent.access"}
     ok = access[request_id]
     assert ok["session_id"] == session

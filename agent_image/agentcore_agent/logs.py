@@ -43,7 +43,12 @@ def configure(level: str) -> None:
     handler.setFormatter(JsonFormatter())
     handler.setLevel(level)  # uvicorn sets its own loggers to INFO; the handler has the last word
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace console handlers (e.g. the plain-text one OpenTelemetry's logging instrumentation
+    # adds) so stdout carries JSON only; keep others, such as an OpenTelemetry log exporter's.
+    for existing in list(root.handlers):
+        if type(existing) is logging.StreamHandler:
+            root.removeHandler(existing)
+    root.addHandler(handler)
     root.setLevel(level)
     # uvicorn configured its own plain-text handlers before importing the app: route them to ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
