@@ -201,6 +201,14 @@ def container_command(dockerfile: Path = AGENT_DIR / "Dockerfile") -> list[str]:
     raise ValueError(f"{dockerfile}: no CMD line")
 
 
+def image_python_minor(dockerfile: Path = AGENT_DIR / "Dockerfile") -> str:
+    """The image's Python minor version ("3.11"), read from its uv base image tag."""
+    match = re.search(r"^FROM .*uv:python(3\.\d+)-", dockerfile.read_text(), re.MULTILINE)
+    if match is None:
+        raise ValueError(f"{dockerfile}: FROM is not a ghcr.io/astral-sh/uv:pythonX.Y-* image")
+    return match[1]
+
+
 def agent_command(port: int, *, host: str = "127.0.0.1", venv: Path = AGENT_VENV) -> list[str]:
     """The container's CMD with the locked environment's executables and this host/port."""
     command = container_command()

@@ -43,7 +43,8 @@ message or does not alternate roles, so history corruption after an error is cau
 
 Every request is recorded (``.requests``) so tests can check what the model received.
 
-Run standalone for benchmarks: ``python -m tests.bedrock_emulator --port 9999 --chunk-delay 0.05``.
+Run standalone for benchmarks: ``python -m tests.bedrock_emulator --port 9999 --chunk-delay 0.05``
+(prints its URL on the first line; ``GET /ping`` answers 200 once it serves).
 """
 
 from __future__ import annotations
@@ -292,6 +293,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Silence per-request stderr lines: tests read the agent's logs, not these."""
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        """``GET /ping`` answers 200 so a harness can wait for readiness; nothing else is served."""
+        if self.path == "/ping":
+            self._json(200, {"status": "Healthy"})
+        else:
+            self._error(404, "UnknownOperationException", "Unknown operation.")
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         emulator = self.server.emulator
