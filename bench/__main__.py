@@ -1,8 +1,10 @@
 """``uv run python -m bench [--smoke]``: run every figure against ours, the reference and the floor.
 
-Order of work: one emulator process for the whole run; then, figure group by figure group, a fresh
-process of each server in turn (ours, reference, floor), so neighbours' load drifts over all three
-alike; each process start is also a cold-start sample. Install weight is read from the two locks.
+Order of work, all against one emulator process: cold-start rounds (start and stop each server in
+turn); then the light figures (idle /ping, /ping throughput, zero-delay turns) with all servers up
+at once, in short interleaved rounds, so a neighbour's burst of load lands on every server alike;
+then each heavy figure (ping under load, concurrent turns, memory) on a fresh process of each
+server in turn. Every process start is also a cold-start sample. Install weight comes from the locks.
 Writes the markdown table to stdout and to ``bench/RESULTS.md`` (full runs; ``--markdown`` to
 choose), and everything measured to ``bench/results.json`` (``--json`` to choose).
 """
@@ -13,7 +15,9 @@ import argparse
 import asyncio
 import datetime
 import json
+import math
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -27,10 +31,11 @@ from .emulator import EmulatorProcess
 from .servers import AGENT_IMAGE, AGENT_PYTHON, BENCH, ServerSpec, TimedServer, launch, rss_bytes, specs
 from .system import CpuWatch, machine_facts
 
-# Figure groups that share one server process. Ping under load leaves cancelled work behind and
-# memory needs a process that has served nothing else, so each gets a fresh process.
-FULL_GROUPS = (("idle", "throughput", "turns"), ("loaded",), ("concurrent",), ("memory",))
-SMOKE_GROUPS = (("idle", "throughput", "turns", "concurrent", "memory"), ("loaded",))
+# Heavy figures, grouped by the fresh server process they share. Ping under load leaves cancelled
+# work behind and memory needs a process that has served nothing else, so a full run gives each
+# its own process; the smoke run saves process starts.
+FULL_GROUPS = (("loaded",), ("concurrent",), ("memory",))
+SMOKE_GROUPS = (("concurrent", "memory"), ("loaded",))
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,12 @@ class Config:
     smoke: bool
     groups: tuple[tuple[str, ...], ...]
     warmup_spawn: bool
-    cold_rounds: int  # extra start/stop rounds just for cold start, on top of one per group
+    cold_rounds: int  # start/stop rounds just for cold start, on top of one start per group
+    rounds: int  # interleaved rounds of the light figures; the counts below are split over them
     ping_count: int
     ping_seconds: float
     throughput_clients: int
-    throughput_seconds: float
+    throughput_seconds: float  # per round
     turns: int
     turn_warmup: int
     turn_seconds: float
@@ -65,10 +71,11 @@ FULL = Config(
     groups=FULL_GROUPS,
     warmup_spawn=True,
     cold_rounds=6,
+    rounds=5,
     ping_count=2000,
     ping_seconds=10.0,
     throughput_clients=4,
-    throughput_seconds=5.0,
+    throughput_seconds=1.0,
     turns=50,
     turn_warmup=3,
     turn_seconds=60.0,
@@ -88,6 +95,7 @@ SMOKE = Config(
     groups=SMOKE_GROUPS,
     warmup_spawn=False,
     cold_rounds=0,
+    rounds=1,
     ping_count=30,
     ping_seconds=2.0,
     throughput_clients=2,
@@ -118,16 +126,6 @@ def _phase(name: str, server: TimedServer, config: Config, failures: load.Failur
     if name == "warmup":
         asyncio.run(load.turn_latencies(url, 1, 0, 30.0, failures))
         return {}
-    if name == "idle":
-        return {"ping_idle_ms": _ms(asyncio.run(load.ping_latencies(url, config.ping_count, config.ping_seconds)))}
-    if name == "throughput":
-        rate = asyncio.run(load.ping_throughput(url, config.throughput_clients, config.throughput_seconds))
-        return {"ping_throughput_rps": {"value": rate}}
-    if name == "turns":
-        latencies = asyncio.run(
-            load.turn_latencies(url, config.turns, config.turn_warmup, config.turn_seconds, failures)
-        )
-        return {"turn_ms": _ms(latencies)}
     if name == "loaded":
         loaded = asyncio.run(
             load.ping_under_load(
@@ -188,8 +186,53 @@ def _start(
         server.cleanup()
 
 
+def _light_figures(
+    servers: list[ServerSpec], cpu: CpuWatch, config: Config, failures: dict[str, load.Failures]
+) -> tuple[dict[str, dict[str, Any]], list[tuple[str, TimedServer]]]:
+    """Idle /ping, /ping throughput and zero-delay turns, all servers up, interleaved in rounds."""
+    pings, turns = math.ceil(config.ping_count / config.rounds), math.ceil(config.turns / config.rounds)
+    started: list[tuple[str, TimedServer]] = []
+    samples = {spec.name: {"idle": [], "throughput": [], "turns": []} for spec in servers}
+    try:
+        for spec in servers:
+            started.append((spec.name, launch(spec)))
+            cpu.track(started[-1][1].pid)
+        for _ in range(config.rounds):
+            for name, server in started:
+                figures = samples[name]
+                with cpu.phase(f"{name}:idle"):
+                    figures["idle"] += asyncio.run(
+                        load.ping_latencies(server.url, pings, config.ping_seconds / config.rounds)
+                    )
+                with cpu.phase(f"{name}:throughput"):
+                    figures["throughput"].append(
+                        asyncio.run(
+                            load.ping_throughput(server.url, config.throughput_clients, config.throughput_seconds)
+                        )
+                    )
+                with cpu.phase(f"{name}:turns"):
+                    figures["turns"] += asyncio.run(
+                        load.turn_latencies(
+                            server.url, turns, config.turn_warmup, config.turn_seconds / config.rounds, failures[name]
+                        )
+                    )
+    finally:
+        for _, server in started:
+            server.stop(timeout=5)
+            server.cleanup()
+    results = {
+        name: {
+            "ping_idle_ms": _ms(figures["idle"]),
+            "ping_throughput_rps": {"value": statistics.median(figures["throughput"]), "rounds": figures["throughput"]},
+            "turn_ms": _ms(figures["turns"]),
+        }
+        for name, figures in samples.items()
+    }
+    return results, started
+
+
 def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
-    """Every figure for the three servers; the results document (also written as JSON by main)."""
+    """Every figure for every server; the results document (also written as JSON by main)."""
     # The servers run in the agent image's locked environment; a no-op when it is already in sync.
     subprocess.run(["uv", "sync", "--frozen", "--quiet", "--project", str(AGENT_IMAGE)], check=True)
     results: dict[str, Any] = {"config": asdict(config), "machine": machine_facts(AGENT_PYTHON)}
@@ -208,6 +251,11 @@ def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
             for spec in servers:
                 cold[spec.name].append(_start(spec, cpu, (), config, failures[spec.name])[0])
             emit(f"cold start round {round_ + 1}/{config.cold_rounds} done")
+        light, starts = _light_figures(servers, cpu, config, failures)
+        for name, server in starts:
+            cold[name].append(server)
+            figures[name].update(light[name])
+        emit(f"idle /ping, throughput, turns done ({time.perf_counter() - started:.0f}s)")
         for group in config.groups:
             for spec in servers:
                 server, entry = _start(spec, cpu, group, config, failures[spec.name])
@@ -219,13 +267,14 @@ def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
             figures[spec.name]["cold_start_s"] = report.summary([s.cold_start_seconds for s in starts])
             figures[spec.name]["rss_at_ready_mb"] = report.summary([s.rss_at_ready / 2**20 for s in starts])
             figures[spec.name]["failures"] = asdict(failures[spec.name])
-    for name, project in (("ours", AGENT_IMAGE), ("reference", BENCH / "reference")):
+    for names, project in ((("ours", "ours_container"), AGENT_IMAGE), (("reference",), BENCH / "reference")):
         weight = install_weight.measure(project)
-        figures[name]["install_weight"] = {**weight.as_dict(), "wheel_mb": weight.wheel_bytes / 1e6}
+        for name in names:
+            figures[name]["install_weight"] = {**weight.as_dict(), "wheel_mb": weight.wheel_bytes / 1e6}
     results["servers"] = figures
     results["contention"] = cpu.summary()
     results["elapsed_s"] = time.perf_counter() - started
-    results["targets"] = report.targets(results)
+    results["targets"] = {name: report.targets(results, name) for name in ("ours", "ours_container")}
     return results
 
 

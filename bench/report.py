@@ -1,7 +1,7 @@
 """Turn raw measurements into summary figures, the markdown table, and target verdicts.
 
-Every figure is reported for the three servers side by side, with ours/reference and ours/floor
-ratios: on a shared 2-core machine absolute times drift with the neighbours' load, while servers
+Every figure is reported for all servers side by side, with ratios to the reference and to the
+floor: on a shared 2-core machine absolute times drift with the neighbours' load, while servers
 measured in the same run, interleaved, drift together.
 """
 
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-SERVERS = ("ours", "reference", "floor")
+SERVERS = ("ours", "ours_container", "reference", "floor")
+HEADINGS = {"ours": "ours", "ours_container": "ours, container CMD", "reference": "reference", "floor": "floor"}
 
 
 def summary(samples: Sequence[float]) -> dict[str, float | int]:
@@ -101,25 +102,29 @@ def _ratio(top: float | None, bottom: float | None) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The markdown table of every figure for the three servers, with ratios."""
+    """The markdown table of every figure for every server, with ratios."""
     lines = [
-        "| # | figure | unit | ours | reference | floor | ours / reference | ours / floor |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| # | figure | unit | "
+        + " | ".join(HEADINGS[server] for server in SERVERS)
+        + " | ours / reference | ours / floor | container / reference |",
+        "|---|---|---|" + "---:|" * (len(SERVERS) + 3),
     ]
     for row in rows(results):
         values = {server: row.value(results, server) for server in SERVERS}
         cells = [_format(values[server], row.digits) for server in SERVERS]
-        lines.append(
-            f"| {row.figure} | {row.label} | {row.unit} | {' | '.join(cells)} | "
-            f"{_ratio(values['ours'], values['reference'])} | {_ratio(values['ours'], values['floor'])} |"
-        )
+        ratios = [
+            _ratio(values["ours"], values["reference"]),
+            _ratio(values["ours"], values["floor"]),
+            _ratio(values["ours_container"], values["reference"]),
+        ]
+        lines.append(f"| {row.figure} | {row.label} | {row.unit} | {' | '.join(cells + ratios)} |")
     return "\n".join(lines)
 
 
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issue's targets for ours: each with the measured value, the limit and the verdict."""
+def targets(results: dict[str, Any], server: str) -> list[dict[str, Any]]:
+    """The issue's targets for one of our servers: measured value, limit, verdict, miss factor."""
     config = results["config"]
-    ours = results["servers"]["ours"]
+    ours = results["servers"][server]
     reference = results["servers"]["reference"]
     floor = results["servers"]["floor"]
     model = config["turn_model_seconds"]
@@ -166,13 +171,22 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return verdicts
 
 
-def targets_table(verdicts: list[dict[str, Any]]) -> str:
-    """Markdown: each target, ours' value, the limit, met or missed by how much."""
-    lines = ["| target (ours) | value | limit | verdict |", "|---|---:|---:|---|"]
-    for verdict in verdicts:
-        status = "met" if verdict["met"] else f"MISSED ({verdict['missed_by_factor']:.2f}x off)"
+def targets_table(verdicts: dict[str, list[dict[str, Any]]]) -> str:
+    """Markdown: each target with, for each of our servers, its value and met / missed by how much."""
+    servers = list(verdicts)
+    lines = [
+        "| target | limit | " + " | ".join(f"{HEADINGS[server]} | verdict" for server in servers) + " |",
+        "|---|---:|" + "---:|---|" * len(servers),
+    ]
+    for index, first in enumerate(verdicts[servers[0]]):
+        cells = []
+        for server in servers:
+            verdict = verdicts[server][index]
+            status = "met" if verdict["met"] else f"MISSED ({verdict['missed_by_factor']:.2f}x off)"
+            cells += [f"{_format(verdict['value'], 2)} {verdict['unit']}", status]
         lines.append(
-            f"| {verdict['target']} | {_format(verdict['value'], 2)} {verdict['unit']} | "
-            f"{verdict['sense']} {_format(verdict['limit'], 2)} {verdict['unit']} | {status} |"
+            f"| {first['target']} | {first['sense']} {_format(first['limit'], 2)} {first['unit']} | "
+            + " | ".join(cells)
+            + " |"
         )
     return "\n".join(lines)

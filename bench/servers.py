@@ -1,13 +1,18 @@
-"""The three servers under test, started the same way, and what the benchmark reads from their processes.
+"""The servers under test, started the same way, and what the benchmark reads from their processes.
 
 Each server is ``<agent_image/.venv python> -m uvicorn <module>:app`` on a free loopback port with the
-same uvicorn flags, so only the application differs. Processes are started with the suite's
+same uvicorn flags, so only the application differs: ours, the reference and the floor. A fourth,
+``ours_container``, is ours under the wrapper the image's ``CMD`` puts in front of uvicorn
+(``opentelemetry-instrument``, read from agent_image/Dockerfile), because that is what AgentCore
+actually starts; its telemetry exporters are set to ``none`` (no collector here, nothing leaves the
+machine), so it measures the instrumentation's in-process cost, not the export. Processes are started with the suite's
 ``tests.agent_server.ServerProcess`` (command/cwd/env, SIGTERM stop, logs to a file); ``TimedServer``
 adapts it for cold-start timing, which needs a finer readiness poll than the helper's 50 ms.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -37,10 +42,12 @@ class ServerSpec:
     module: str
     app_dir: Path
     env: dict[str, str | None]
+    wrapper: tuple[str, ...] = ()
 
     def command(self, port: int) -> list[str]:
-        """The uvicorn command line, identical for every server but the module and directory."""
+        """The uvicorn command line, identical for every server but the module, directory and wrapper."""
         return [
+            *self.wrapper,
             str(AGENT_PYTHON),
             "-m",
             "uvicorn",
@@ -77,15 +84,31 @@ def model_env(emulator_url: str) -> dict[str, str | None]:
     }
 
 
+def container_wrapper(dockerfile: Path = AGENT_IMAGE / "Dockerfile") -> tuple[str, ...]:
+    """The programs the image's exec-form ``CMD`` runs uvicorn under, as paths in agent_image/.venv."""
+    commands = [line for line in dockerfile.read_text().splitlines() if line.startswith("CMD ")]
+    if not commands:
+        raise ValueError(f"{dockerfile}: no exec-form CMD line")
+    argv = json.loads(commands[-1][4:])
+    if "uvicorn" not in argv:
+        raise ValueError(f"{dockerfile}: CMD {argv} does not run uvicorn")
+    wrapper = argv[: argv.index("uvicorn")]
+    return tuple(str(AGENT_PYTHON.parent / word) if (AGENT_PYTHON.parent / word).exists() else word for word in wrapper)
+
+
 def specs(emulator_url: str, sessions: int = 100) -> list[ServerSpec]:
-    """ours (the agent image's app), reference (the seed's pattern), floor (bare Starlette).
+    """ours, ours under the container's CMD wrapper, reference (the seed's pattern), floor.
 
     Ours keeps at most ``MAX_SESSIONS`` idle sessions (default 100); figure 4 holds ``sessions``
     plus one warm-up session, so the bound is raised just enough to keep all of them live.
     """
     env = model_env(emulator_url)
+    ours_env = {**env, "MAX_SESSIONS": str(max(100, sessions + 1))}
+    # As the image sets it; the SDK must be on for the instrumentation to do its work.
+    container_env = {**ours_env, "OTEL_SDK_DISABLED": None, "PYTHONUNBUFFERED": "1"}
     return [
-        ServerSpec("ours", "agent", AGENT_IMAGE, {**env, "MAX_SESSIONS": str(max(100, sessions + 1))}),
+        ServerSpec("ours", "agent", AGENT_IMAGE, ours_env),
+        ServerSpec("ours_container", "agent", AGENT_IMAGE, container_env, container_wrapper()),
         ServerSpec("reference", "reference_app", BENCH, env),
         ServerSpec("floor", "floor_app", BENCH, {}),
     ]
