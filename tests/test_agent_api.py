@@ -301,6 +301,24 @@ def test_different_sessions_are_answered_in_parallel(client: httpx.Client, bedro
     assert arrivals[-1] - arrivals[0] < 1.5
 
 
+def test_client_leaving_a_stream_frees_its_session_at_once(client: httpx.Client, agent: ServerProcess) -> None:
+    tag, session = nonce(), session_id()
+    assert turn_number(invoke(client, f"before {tag}", session=session).json()["completion"]) == 1
+    # A 20 s answer, abandoned after its first piece of text.
+    payload = {"prompt": f"long {tag} [[chunks:40]] [[delay:0.5]]", "stream": True}
+    with (
+        httpx.Client(base_url=agent.url, timeout=30) as leaving,
+        leaving.stream("POST", "/invocations", json=payload, headers={SESSION: session}) as response,
+    ):
+        assert next(response.iter_lines()).startswith("data: ")
+    # Were the session still locked by the abandoned turn, this would wait ~20 s and time out.
+    after = client.post(
+        "/invocations", json={"prompt": f"after {tag}"}, headers={SESSION: session}, timeout=10
+    )
+    assert after.status_code == 200
+    assert turn_number(after.json()["completion"]) == 2  # the abandoned turn left no history
+
+
 # --- bad input -----------------------------------------------------------------------------------
 
 
