@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import re
 import signal
@@ -291,17 +292,17 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request stderr lines: tests read the agent's logs, not these."""
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         """``GET /ping`` answers 200 so a harness can wait for readiness; nothing else is served."""
         if self.path == "/ping":
             self._json(200, {"status": "Healthy"})
         else:
             self._error(404, "UnknownOperationException", "Unknown operation.")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         emulator = self.server.emulator
         match = _PATH.match(self.path.split("?", 1)[0])
         length = int(self.headers.get("Content-Length") or 0)
@@ -315,11 +316,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "SerializationException", "Request body is not valid JSON.")
             return
         model_id = unquote(match["model"])
-        request = RecordedRequest(model_id, match["op"], body, {key.lower(): value for key, value in self.headers.items()})
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        request = RecordedRequest(model_id, match["op"], body, headers)
         seen_before = emulator.record(request)
-        directives = {
-            name: value or "" for name, value in _DIRECTIVE.findall(model_id + " " + request.last_user_text)
-        }
+        directives = {name: value or "" for name, value in _DIRECTIVE.findall(model_id + " " + request.last_user_text)}
 
         problem = _conversation_problem(body, directives)
         if problem:
@@ -403,11 +403,12 @@ def _conversation_problem(body: dict[str, Any], directives: dict[str, str]) -> s
     if not isinstance(messages, list) or not messages:
         return "The messages field is required and must not be empty."
     roles = [message.get("role") for message in messages]
-    if roles[0] != "user" or any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+    if roles[0] != "user" or any(a == b for a, b in itertools.pairwise(roles)):
         return _ALTERNATION_MESSAGE
     tool = directives.get("tool")
     if tool is not None and not _tool_results(messages[-1]):
-        offered = {spec["toolSpec"]["name"] for spec in body.get("toolConfig", {}).get("tools", []) if "toolSpec" in spec}
+        tools = body.get("toolConfig", {}).get("tools", [])
+        offered = {spec["toolSpec"]["name"] for spec in tools if "toolSpec" in spec}
         if tool.partition(":")[0] not in offered:
             return f"The tool {tool.partition(':')[0]} is not in toolConfig."
     return None
@@ -418,14 +419,23 @@ def _content_frames(answer: Answer) -> list[tuple[bool, bytes]]:
     if answer.tool_use:
         tool = answer.tool_use
         return [
-            (False, event_frame(
-                "contentBlockStart",
-                {"contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": tool["toolUseId"], "name": tool["name"]}}},
-            )),
-            (False, event_frame(
-                "contentBlockDelta",
-                {"contentBlockIndex": 0, "delta": {"toolUse": {"input": json.dumps(tool["input"])}}},
-            )),
+            (
+                False,
+                event_frame(
+                    "contentBlockStart",
+                    {
+                        "contentBlockIndex": 0,
+                        "start": {"toolUse": {"toolUseId": tool["toolUseId"], "name": tool["name"]}},
+                    },
+                ),
+            ),
+            (
+                False,
+                event_frame(
+                    "contentBlockDelta",
+                    {"contentBlockIndex": 0, "delta": {"toolUse": {"input": json.dumps(tool["input"])}}},
+                ),
+            ),
             (False, event_frame("contentBlockStop", {"contentBlockIndex": 0})),
         ]
     frames = [

@@ -205,7 +205,7 @@ def test_tool_call_runs_the_calculator_and_answers_with_its_result(
     response = invoke(client, f"what is it {tag} [[tool:calculate:(17 + 4) * 2 ** 3 / 7]]")
     assert response.status_code == 200
     assert response.json()["completion"] == "Tool result: 24.0"
-    first, second = bedrock.requests_mentioning(tag)
+    _, second = bedrock.requests_mentioning(tag)
     assert second.body["messages"][-1]["content"][0]["toolResult"]["content"] == [{"text": "24.0"}]
     assert second.body["messages"][-2]["content"][0]["toolUse"]["name"] == "calculate"
 
@@ -312,9 +312,7 @@ def test_client_leaving_a_stream_frees_its_session_at_once(client: httpx.Client,
     ):
         assert next(response.iter_lines()).startswith("data: ")
     # Were the session still locked by the abandoned turn, this would wait ~20 s and time out.
-    after = client.post(
-        "/invocations", json={"prompt": f"after {tag}"}, headers={SESSION: session}, timeout=10
-    )
+    after = client.post("/invocations", json={"prompt": f"after {tag}"}, headers={SESSION: session}, timeout=10)
     assert after.status_code == 200
     assert turn_number(after.json()["completion"]) == 2  # the abandoned turn left no history
 

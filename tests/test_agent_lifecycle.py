@@ -218,7 +218,10 @@ def test_sigterm_lets_an_in_flight_stream_finish_before_exit(
 
     def read_stream() -> None:
         payload = {"prompt": "shutdown [[chunks:6]] [[delay:0.4]]", "stream": True}
-        with httpx.Client(timeout=30) as http, http.stream("POST", server.url + "/invocations", json=payload) as response:
+        with (
+            httpx.Client(timeout=30) as http,
+            http.stream("POST", server.url + "/invocations", json=payload) as response,
+        ):
             outcome["status"] = response.status_code
             for line in response.iter_lines():
                 received.append(line)

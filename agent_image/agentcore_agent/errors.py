@@ -36,9 +36,7 @@ class ApiError:
 
 
 THROTTLED = ApiError(429, "model_throttled", "The model is throttling requests; retry later.")
-CREDENTIALS_MISSING = ApiError(
-    503, "model_credentials_missing", "The agent has no AWS credentials to call the model."
-)
+CREDENTIALS_MISSING = ApiError(503, "model_credentials_missing", "The agent has no AWS credentials to call the model.")
 ACCESS_DENIED = ApiError(502, "model_access_denied", "The agent's AWS identity is not allowed to invoke the model.")
 MODEL_NOT_FOUND = ApiError(502, "model_not_found", "The configured model does not exist or is not available here.")
 REQUEST_REJECTED = ApiError(502, "model_request_rejected", "The model rejected the request.")

@@ -39,9 +39,7 @@ def parse_invocation(body: bytes, *, accept: str, max_prompt_chars: int) -> Invo
     if not prompt.strip():
         return ApiError(400, "empty_prompt", 'The field "prompt" must not be empty.')
     if len(prompt) > max_prompt_chars:
-        return ApiError(
-            413, "prompt_too_long", f'The field "prompt" is longer than {max_prompt_chars} characters.'
-        )
+        return ApiError(413, "prompt_too_long", f'The field "prompt" is longer than {max_prompt_chars} characters.')
     stream = payload.get("stream", False)
     if not isinstance(stream, bool):
         return ApiError(400, "invalid_stream", 'The field "stream" must be true or false.')

@@ -28,7 +28,9 @@ class Session(Generic[AgentT]):
 
 
 class SessionStore(Generic[AgentT]):
-    """LRU map of session id -> Session (``factory(session_id)`` builds the agent); evicts the least recently used idle sessions past ``capacity``.
+    """LRU map of session id -> Session; ``factory(session_id)`` builds each session's agent.
+
+    The least recently used idle sessions are evicted past ``capacity``.
 
     Sessions in use are never evicted (their caller would lose its history mid-turn, and a
     follow-up request would get a second agent for the same id), so the store may briefly hold

@@ -67,9 +67,13 @@ class Settings:
             log_level=log_level,
             max_sessions=_positive_int(env, "MAX_SESSIONS", cls.max_sessions),
             max_prompt_chars=_positive_int(env, "MAX_PROMPT_CHARS", cls.max_prompt_chars),
-            model_retry_budget_seconds=_positive_float(env, "MODEL_RETRY_BUDGET_SECONDS", cls.model_retry_budget_seconds),
+            model_retry_budget_seconds=_positive_float(
+                env, "MODEL_RETRY_BUDGET_SECONDS", cls.model_retry_budget_seconds
+            ),
             model_max_attempts=_positive_int(env, "MODEL_MAX_ATTEMPTS", cls.model_max_attempts),
-            model_read_timeout_seconds=_positive_float(env, "MODEL_READ_TIMEOUT_SECONDS", cls.model_read_timeout_seconds),
+            model_read_timeout_seconds=_positive_float(
+                env, "MODEL_READ_TIMEOUT_SECONDS", cls.model_read_timeout_seconds
+            ),
             model_connect_timeout_seconds=_positive_float(
                 env, "MODEL_CONNECT_TIMEOUT_SECONDS", cls.model_connect_timeout_seconds
             ),

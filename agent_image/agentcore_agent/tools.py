@@ -65,7 +65,9 @@ def _evaluate(node: ast.expr) -> int | float:
 
 
 def _bounded(value: int | float) -> int | float:
-    if isinstance(value, complex) or abs(value) > MAX_MAGNITUDE or (isinstance(value, float) and not math.isfinite(value)):
+    if isinstance(value, complex) or abs(value) > MAX_MAGNITUDE:
+        raise CalculationError("result too large or not a real number")
+    if isinstance(value, float) and not math.isfinite(value):
         raise CalculationError("result too large or not a real number")
     return value
 
