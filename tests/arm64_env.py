@@ -21,16 +21,17 @@ interrupted run never leaves a half-built entry behind; a file lock serialises c
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -162,20 +163,19 @@ def prepare(project_dir: Path, cache: Path | None = None) -> Arm64Env:
     cache = (cache or cache_dir()).resolve()
     cache.mkdir(parents=True, exist_ok=True)
     with _locked(cache / ".lock"):
+        # Holding the lock, any temp build folder left here is from an interrupted run.
+        for leftover in cache.glob(".*-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         qemu = ensure_qemu()
         sources = debian_sources()
         root_key = _digest(_FORMAT, PYTHON_MINOR, "\n".join(DEBIAN_PACKAGES), sources)
         root = _cached(cache, f"root-{root_key}", lambda tmp: _build_root(tmp, cache, qemu, sources))
         lock = (project_dir / "uv.lock").read_bytes()
         site_key = _digest(_FORMAT, root_key, hashlib.sha256(lock).hexdigest())
-        site_entry = _cached(
-            cache, f"site-{site_key}", lambda tmp: _build_site(tmp, project_dir, qemu, root)
-        )
+        site_entry = _cached(cache, f"site-{site_key}", lambda tmp: _build_site(tmp, project_dir, qemu, root))
         # Entries for older locks or package lists: kept a while for branch switching, then dropped.
         _prune(cache, keep={root.name, site_entry.name, "apt", "debs"}, older_than_s=_KEEP_UNUSED_S)
-    return Arm64Env(
-        qemu=qemu, root=root, site=site_entry / "site", requirements=site_entry / "requirements.txt"
-    )
+    return Arm64Env(qemu=qemu, root=root, site=site_entry / "site", requirements=site_entry / "requirements.txt")
 
 
 def ensure_qemu() -> Path:
@@ -403,7 +403,6 @@ def _cached(cache: Path, name: str, build: Callable[[Path], None]) -> Path:
     return final
 
 
-
 def _prune(folder: Path, keep: set[str], older_than_s: float = 0) -> None:
     """Delete entries of ``folder`` not in ``keep`` (and unused for ``older_than_s``)."""
     cutoff = time.time() - older_than_s
@@ -416,7 +415,7 @@ def _prune(folder: Path, keep: set[str], older_than_s: float = 0) -> None:
             entry.unlink(missing_ok=True)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     with path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -438,22 +437,34 @@ def _run(
     env: dict[str, str] | None = None,
     check: bool = True,
 ) -> str:
-    """Run one build step; on failure raise with the step's name and the tail of its output."""
+    """Run one build step; on failure raise with the step's name and the tail of its output.
+
+    The step runs in its own process group, killed whole on timeout or interruption (compileall
+    forks workers, apt forks its download methods).
+    """
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             list(argv),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=_STEP_TIMEOUT_S,
+            start_new_session=True,
         )
     except FileNotFoundError as exc:
         raise Arm64EnvError(f"{step}: {argv[0]} not found ({exc})") from exc
+    try:
+        stdout, stderr = process.communicate(timeout=_STEP_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
         raise Arm64EnvError(f"{step}: no result after {_STEP_TIMEOUT_S} s") from exc
-    if check and done.returncode != 0:
-        tail = (done.stdout + done.stderr).strip()[-3000:]
-        raise Arm64EnvError(f"{step} failed (exit {done.returncode}):\n{tail}")
-    return done.stdout
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    if check and process.returncode != 0:
+        tail = (stdout + stderr).strip()[-3000:]
+        raise Arm64EnvError(f"{step} failed (exit {process.returncode}):\n{tail}")
+    return stdout
