@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import distributions
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -94,7 +94,8 @@ def elf_machine(path: Path) -> int | None:
     return int(struct.unpack(byte_order + "H", header[18:20])[0])
 
 
-def interpreter_facts(arm64: Arm64Env) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def interpreter(arm64: Arm64Env) -> dict[str, Any]:
     """What the emulated interpreter says about itself (and the PEP 508 marker environment)."""
     code = """
 import json, os, platform, sys
@@ -119,16 +120,15 @@ print(json.dumps({
     return json.loads(run_emulated(arm64, code))
 
 
-def test_interpreter_is_aarch64(arm64: Arm64Env) -> None:
+def test_interpreter_is_aarch64(arm64: Arm64Env, interpreter: dict[str, Any]) -> None:
     assert elf_machine(arm64.python) == EM_AARCH64, f"{arm64.python} is not an aarch64 ELF executable"
-    assert interpreter_facts(arm64)["machine"] == "aarch64"
+    assert interpreter["machine"] == "aarch64"
 
 
-def test_image_python_minor_matches_the_proven_interpreter(arm64: Arm64Env) -> None:
+def test_image_python_minor_matches_the_proven_interpreter(interpreter: dict[str, Any]) -> None:
     """The Dockerfile's base image and the interpreter proven here must be the same Python minor."""
     image_minor = image_python_minor(AGENT_DIR / "Dockerfile")
-    proven = interpreter_facts(arm64)["version"]
-    assert isinstance(proven, list)
+    proven = interpreter["version"]
     proven_minor = f"{proven[0]}.{proven[1]}"
     assert image_minor == proven_minor, (
         f"agent_image/Dockerfile's runtime base uses Python {image_minor} but the aarch64 proof runs "
@@ -141,10 +141,8 @@ def test_image_python_minor_matches_the_proven_interpreter(arm64: Arm64Env) -> N
     )
 
 
-def locked_requirements(arm64: Arm64Env) -> dict[str, str]:
+def locked_requirements(arm64: Arm64Env, marker_env: dict[str, str]) -> dict[str, str]:
     """name -> version for every locked requirement whose markers hold on the aarch64 interpreter."""
-    marker_env = interpreter_facts(arm64)["marker_env"]
-    assert isinstance(marker_env, dict)
     wanted: dict[str, str] = {}
     text = re.sub(r"\\\n", " ", arm64.requirements.read_text())
     for line in text.splitlines():
@@ -158,12 +156,12 @@ def locked_requirements(arm64: Arm64Env) -> dict[str, str]:
     return wanted
 
 
-def test_site_holds_exactly_the_locked_versions(arm64: Arm64Env) -> None:
+def test_site_holds_exactly_the_locked_versions(arm64: Arm64Env, interpreter: dict[str, Any]) -> None:
     lock = tomllib.loads((AGENT_DIR / "uv.lock").read_text())
     in_lock: dict[str, set[str]] = {}
     for package in lock["package"]:
         in_lock.setdefault(canonicalize_name(package["name"]), set()).add(package["version"])
-    wanted = locked_requirements(arm64)
+    wanted = locked_requirements(arm64, interpreter["marker_env"])
     installed = {
         canonicalize_name(dist.metadata["Name"]): dist.version for dist in distributions(path=[str(arm64.site)])
     }
