@@ -32,8 +32,10 @@ ENV_VARS_MAX = 50
 ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 ENV_KEY_MAX = 128
 ENV_VALUE_MAX = 2048
-# Set by the component itself (see `managed_environment`).
-MANAGED_ENV_VARS = ("AWS_REGION", "BEDROCK_MODEL_ID", "LOG_LEVEL")
+# Set by the component itself (see `managed_environment`); the agent in agent_image/ reads them.
+MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL")
+# Would contradict AWS_REGION for SDKs that read it first.
+SHADOWING_ENV_VARS = ("AWS_DEFAULT_REGION",)
 CREDENTIAL_ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 HEADERS_MAX = 20
@@ -382,8 +384,9 @@ class RuntimeSettings(_Model):
     @classmethod
     def _env(cls, value: dict[str, str]) -> dict[str, str]:
         for key, item in value.items():
-            if key in MANAGED_ENV_VARS:
-                raise _fail("env_reserved", f"{key} is set by the component; reserved names: {', '.join(MANAGED_ENV_VARS)}")
+            if key in MANAGED_ENV_VARS or key in SHADOWING_ENV_VARS:
+                reserved = ", ".join((*MANAGED_ENV_VARS, *SHADOWING_ENV_VARS))
+                raise _fail("env_reserved", f"{key} is set by the component (from the stack's region, model and log level); reserved names: {reserved}")
             if key in CREDENTIAL_ENV_VARS:
                 raise _fail(
                     "env_credentials",
@@ -568,4 +571,4 @@ def arg_path(loc: Sequence[str | int]) -> str:
 
 def managed_environment(*, region: str, model_id: str, log_level: LogLevel) -> dict[str, str]:
     """The container environment the component sets (names listed in MANAGED_ENV_VARS)."""
-    return {"AWS_REGION": region, "BEDROCK_MODEL_ID": model_id, "LOG_LEVEL": log_level.value}
+    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value}

@@ -1,0 +1,82 @@
+"""The program runs the schema and IAM checks cover: both real stacks, and variants of dev that
+switch on every optional path (GitHub OIDC, boundary, state backend, KMS keys, bring-your-own
+images, VPC, JWT, other protocols, GovCloud, no deployer)."""
+
+from typing import Any
+
+import pytest
+
+from tests.pulumi_mocks import Run, run_program
+
+DIGEST = "sha256:" + "5e" * 32
+BOUNDARY = "arn:aws:iam::123456789012:policy/DeveloperBoundary"
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "github-oidc": {
+        "agentcore:githubRepository": "acme/agents",
+        "agentcore:githubEnvironments": ["production"],
+        "agentcore:githubPullRequests": True,
+        "agentcore:createGithubOidcProvider": True,
+        "agentcore:deployerTrustedPrincipalArns": ["arn:aws:iam::123456789012:role/platform-admins"],
+        "agentcore:stateBucket": "acme-pulumi-state",
+        "agentcore:stateKeyPrefix": "agentcore",
+        "agentcore:secretsKmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        "agentcore:ecrKmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555",
+        "agentcore:permissionsBoundaryArn": BOUNDARY,
+        "agentcore:githubActionsCache": True,
+    },
+    "existing-oidc-provider": {
+        "agentcore:githubRepository": "acme/agents",
+        "agentcore:githubBranches": ["main", "release/v1"],
+        "agentcore:githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    },
+    # dev's repository settings do not apply without a build: reset them to their defaults.
+    "byo-private-image": {
+        "agentcore:imageUri": f"210987654321.dkr.ecr.eu-central-1.amazonaws.com/shared/agent:v7@{DIGEST}",
+        "agentcore:keepImages": 10,
+        "agentcore:forceDeleteRepository": False,
+    },
+    "byo-public-image": {
+        "agentcore:imageUri": f"public.ecr.aws/acme/agent@{DIGEST}",
+        "agentcore:keepImages": 10,
+        "agentcore:forceDeleteRepository": False,
+    },
+    "vpc-jwt": {
+        "agentcore:networkMode": "VPC",
+        "agentcore:subnetIds": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+        "agentcore:securityGroupIds": ["sg-0123456789abcdef0"],
+        "agentcore:jwtDiscoveryUrl": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Example/.well-known/openid-configuration",
+        "agentcore:jwtAllowedClients": ["3n4b5urk1ft4fl3mg5e62d9ado"],
+        "agentcore:jwtAllowedAudiences": ["agents"],
+        "agentcore:jwtAllowedScopes": ["agents/invoke"],
+        "agentcore:requestHeaderAllowlist": ["X-Request-Source", "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant"],
+    },
+    "govcloud": {
+        "aws:region": "us-gov-west-1",
+        "aws-native:region": "us-gov-west-1",
+        "agentcore:modelId": "us-gov.anthropic.claude-3-haiku-20240307-v1:0",
+        "agentcore:additionalModelIds": ["anthropic.claude-3-haiku-20240307-v1:0"],
+    },
+    "minimal": {
+        "agentcore:deployerRole": False,
+        "agentcore:endpointName": "",
+        "agentcore:runtimeName": "support_agent",
+        "agentcore:repositoryName": "agents/support",
+        "agentcore:protocol": "MCP",
+        "agentcore:logLevel": "WARNING",
+        "agentcore:additionalModelIds": ["amazon.nova-pro-v1:0", "eu.amazon.nova-lite-v1:0"],
+    },
+}
+
+PARTITIONS = {"govcloud": "aws-us-gov"}
+
+
+def all_runs() -> dict[str, Run]:
+    """Every stack and variant, run once."""
+    runs: dict[str, Run] = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for stack in ("dev", "prod"):
+            runs[stack] = run_program(stack, mp)
+        for name, overrides in VARIANTS.items():
+            runs[name] = run_program("dev", mp, overrides=overrides, partition=PARTITIONS.get(name, "aws"))
+    return runs
