@@ -123,7 +123,7 @@ async def invocations(request: Request) -> Response:
     request.state.stream = parsed.stream
     headers = {SESSION_HEADER: session_id}
     if parsed.stream:
-        return await _stream_answer(request, session_id, parsed, headers)
+        return TurnEventStream(request, session_id, parsed.prompt, headers)
     return await _json_answer(request, session_id, parsed, headers)
 
 
@@ -136,12 +136,6 @@ async def _json_answer(request: Request, session_id: str, invocation: Invocation
     except Exception as failure:  # noqa: BLE001 - every failure becomes a mapped JSON error
         return _error(request, _model_failure(failure), headers)
     return _error(request, errors.INTERNAL, headers)  # the stream ended without a result
-
-
-async def _stream_answer(
-    request: Request, session_id: str, invocation: Invocation, headers: dict[str, str]
-) -> Response:
-    return TurnEventStream(request, session_id, invocation.prompt, headers)
 
 
 class TurnEventStream(Response):

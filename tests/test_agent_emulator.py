@@ -109,3 +109,13 @@ def test_runs_standalone_for_benchmarks() -> None:
         server.cleanup()
     assert result.output.startswith(f"http://127.0.0.1:{port}")
     assert result.returncode == 0  # SIGTERM is its normal way to stop
+
+
+def test_directives_in_the_model_id_apply_to_every_request_to_that_model() -> None:
+    with BedrockEmulator() as emulator, httpx.Client(base_url=emulator.url) as http:
+        body = {"messages": [{"role": "user", "content": [{"text": "plain"}]}]}
+        failing = http.post("/model/m[[fail:access-denied]]/converse", json=body)
+        chunked = http.post("/model/m[[chunks:1]]/converse-stream", json=body)
+    assert failing.status_code == 403
+    assert failing.headers["x-amzn-ErrorType"].startswith("AccessDeniedException:")
+    assert chunked.content.count(b"contentBlockDelta") == 1
