@@ -2,6 +2,7 @@
 switch on every optional path (GitHub OIDC, boundary, state backend, KMS keys, bring-your-own
 images, VPC, JWT, other protocols, GovCloud, no deployer)."""
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -71,8 +72,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
 PARTITIONS = {"govcloud": "aws-us-gov"}
 
 
+@cache
 def all_runs() -> dict[str, Run]:
-    """Every stack and variant, run once."""
+    """Every stack and variant, run once per test session (the results are plain data)."""
     runs: dict[str, Run] = {}
     with pytest.MonkeyPatch.context() as mp:
         for stack in ("dev", "prod"):
