@@ -2,33 +2,33 @@
 
 Each server is ``<agent_image/.venv python> -m uvicorn <module>:app`` on a free loopback port with the
 same uvicorn flags, so only the application differs: ours, the reference and the floor. A fourth,
-``ours_container``, is ours under the wrapper the image's ``CMD`` puts in front of uvicorn
-(``opentelemetry-instrument``, read from agent_image/Dockerfile), because that is what AgentCore
-actually starts; its telemetry exporters are set to ``none`` (no collector here, nothing leaves the
-machine), so it measures the instrumentation's in-process cost, not the export. Processes are started with the suite's
-``tests.agent_server.ServerProcess`` (command/cwd/env, SIGTERM stop, logs to a file); ``TimedServer``
-adapts it for cold-start timing, which needs a finer readiness poll than the helper's 50 ms.
+``ours_container``, is ours started by the image's own ``CMD`` (read from agent_image/Dockerfile by
+``tests.agent_server.agent_command``: ``opentelemetry-instrument uvicorn agent:app ...``), because
+that is what AgentCore actually starts; its exporters are ``none`` (no collector here, nothing leaves
+the machine), so it measures the instrumentation's in-process cost, not the export.
+
+Processes are started with the suite's ``tests.agent_server.ServerProcess`` (command/cwd/env,
+SIGTERM stop, logs to a file); ``TimedServer`` adapts it for cold-start timing, which needs a finer
+readiness poll than the helper's 50 ms.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from tests.agent_server import ServerProcess, free_port
+from tests.agent_server import ServerProcess, agent_command, agent_environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT_IMAGE = ROOT / "agent_image"
 BENCH = ROOT / "bench"
 AGENT_PYTHON = AGENT_IMAGE / ".venv" / "bin" / "python"
-MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-REGION = "us-east-1"
 
 # Readiness poll period for cold start: small next to any Python server's start-up (>= 100 ms).
 POLL_SECONDS = 0.002
@@ -36,81 +36,42 @@ POLL_SECONDS = 0.002
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """How to run one server: the ASGI module in ``app_dir`` and the extra environment it needs."""
+    """How to run one server: its command line for a port, working directory and extra environment."""
 
     name: str
-    module: str
-    app_dir: Path
+    argv: Callable[[int], list[str]]
+    cwd: Path
     env: dict[str, str | None]
-    wrapper: tuple[str, ...] = ()
 
-    def command(self, port: int) -> list[str]:
-        """The uvicorn command line, identical for every server but the module, directory and wrapper."""
+
+def uvicorn_argv(module: str, app_dir: Path) -> Callable[[int], list[str]]:
+    """``python -m uvicorn module:app`` with the same flags for every server; only the app differs."""
+
+    def argv(port: int) -> list[str]:
         return [
-            *self.wrapper,
-            str(AGENT_PYTHON),
-            "-m",
-            "uvicorn",
-            f"{self.module}:app",
-            "--app-dir",
-            str(self.app_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
+            str(AGENT_PYTHON), "-m", "uvicorn", f"{module}:app", "--app-dir", str(app_dir),
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
 
-
-def model_env(emulator_url: str) -> dict[str, str | None]:
-    """The environment that points Strands' BedrockModel at the emulator with dummy credentials."""
-    return {
-        "MODEL_ID": MODEL_ID,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": emulator_url,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_SESSION_TOKEN": None,
-        "AWS_PROFILE": None,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        # Nothing may leave the machine: no OpenTelemetry export, no SDK telemetry.
-        "OTEL_SDK_DISABLED": "true",
-        "OTEL_TRACES_EXPORTER": "none",
-        "OTEL_METRICS_EXPORTER": "none",
-        "OTEL_LOGS_EXPORTER": "none",
-    }
-
-
-def container_wrapper(dockerfile: Path = AGENT_IMAGE / "Dockerfile") -> tuple[str, ...]:
-    """The programs the image's exec-form ``CMD`` runs uvicorn under, as paths in agent_image/.venv."""
-    commands = [line for line in dockerfile.read_text().splitlines() if line.startswith("CMD ")]
-    if not commands:
-        raise ValueError(f"{dockerfile}: no exec-form CMD line")
-    argv = json.loads(commands[-1][4:])
-    if "uvicorn" not in argv:
-        raise ValueError(f"{dockerfile}: CMD {argv} does not run uvicorn")
-    wrapper = argv[: argv.index("uvicorn")]
-    return tuple(str(AGENT_PYTHON.parent / word) if (AGENT_PYTHON.parent / word).exists() else word for word in wrapper)
+    return argv
 
 
 def specs(emulator_url: str, sessions: int = 100) -> list[ServerSpec]:
-    """ours, ours under the container's CMD wrapper, reference (the seed's pattern), floor.
+    """ours, ours as the image's CMD starts it, reference (the seed's pattern), floor.
 
-    Ours keeps at most ``MAX_SESSIONS`` idle sessions (default 100); figure 4 holds ``sessions``
-    plus one warm-up session, so the bound is raised just enough to keep all of them live.
+    The model-backed servers get the suite's agent environment (emulator endpoint, dummy
+    credentials, no other AWS config; the OpenTelemetry wrapper configured as AgentCore configures
+    it but exporting nothing and probing no metadata endpoint). Ours keeps at most ``MAX_SESSIONS``
+    idle sessions (default 100); figure 4 holds ``sessions`` plus one warm-up session, so the bound
+    is raised just enough to keep all of them live.
     """
-    env = model_env(emulator_url)
+    env = agent_environment(emulator_url)
     ours_env = {**env, "MAX_SESSIONS": str(max(100, sessions + 1))}
-    # As the image sets it; the SDK must be on for the instrumentation to do its work.
-    container_env = {**ours_env, "OTEL_SDK_DISABLED": None, "PYTHONUNBUFFERED": "1"}
     return [
-        ServerSpec("ours", "agent", AGENT_IMAGE, ours_env),
-        ServerSpec("ours_container", "agent", AGENT_IMAGE, container_env, container_wrapper()),
-        ServerSpec("reference", "reference_app", BENCH, env),
-        ServerSpec("floor", "floor_app", BENCH, {}),
+        ServerSpec("ours", uvicorn_argv("agent", AGENT_IMAGE), AGENT_IMAGE, ours_env),
+        ServerSpec("ours_container", agent_command, AGENT_IMAGE, ours_env),
+        ServerSpec("reference", uvicorn_argv("reference_app", BENCH), BENCH, env),
+        ServerSpec("floor", uvicorn_argv("floor_app", BENCH), BENCH, {}),
     ]
 
 
@@ -167,4 +128,4 @@ class TimedServer(ServerProcess):
 def launch(spec: ServerSpec) -> TimedServer:
     """Start one fresh server process on a free port; returns once /ping answered 200."""
     port = free_port()
-    return TimedServer(spec.command(port), port=port, cwd=spec.app_dir, env=spec.env).start()
+    return TimedServer(spec.argv(port), port=port, cwd=spec.cwd, env=spec.env).start()
