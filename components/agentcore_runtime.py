@@ -202,19 +202,19 @@ class AgentCoreRuntime(pulumi.ComponentResource):
     def _image(self) -> tuple[aws.ecr.Repository | None, pulumi.Output[str]]:
         """The repository and the digest-pinned image URI; (None, the given URI) for a pre-built image."""
         s = self._settings
-        if not s.image.builds:
-            return None, pulumi.Output.from_input(s.image.uri or "")
+        if s.image.uri is not None:
+            return None, pulumi.Output.from_input(s.image.uri)
         repo_settings = s.repository
         encryption = (
-            {"encryption_type": "KMS", "kms_key": repo_settings.kms_key_arn}
+            aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=repo_settings.kms_key_arn)
             if repo_settings.kms_key_arn
-            else {"encryption_type": "AES256"}
+            else aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")
         )
         repository = aws.ecr.Repository(
             f"{self._name}-repository",
             name=self._repository_name,
             image_tag_mutability="IMMUTABLE",
-            image_scanning_configuration={"scan_on_push": True},
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[encryption],
             force_delete=repo_settings.force_delete,
             tags=self._tags,

@@ -13,7 +13,7 @@ which calls them with the deployer's credentials), and GitHub's OIDC guide for A
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .bedrock_models import model_invoke_statements
@@ -253,7 +253,6 @@ class DeployerScope:
     secrets_kms_key_arn: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
-    extra_statements: tuple[Statement, ...] = field(default_factory=tuple)
 
 
 # IAM write actions on the execution role that accept the `iam:PermissionsBoundary` condition.
@@ -444,5 +443,4 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
     if scope.secrets_kms_key_arn:
         statements.append(_allow("StateSecretsKey", ["kms:Decrypt", "kms:Encrypt"], [scope.secrets_kms_key_arn]))
 
-    statements.extend(scope.extra_statements)
     return statements

@@ -21,7 +21,7 @@ from .ecr_lifecycle import KEEP_IMAGES_MAX, KEEP_IMAGES_MIN
 from .errors import ConfigError, Problem
 from .image_ref import parse_image_uri
 from .names import agentcore_name_problem, ecr_repository_name_problem
-from .tagging import tag_problems
+from .tagging import tag_problems, tag_value_problem
 
 Location = tuple[str | int, ...]
 
@@ -374,10 +374,8 @@ class RuntimeSettings(_Model):
     @field_validator("environment")
     @classmethod
     def _environment(cls, value: str | None) -> str | None:
-        if value is not None:
-            problems = tag_problems({"env": value})
-            if problems or not value:
-                raise _fail("environment", f"{value!r} must be a valid tag value (1-256 letters, digits, spaces and . _ : / = + @ -)")
+        if value is not None and (not value or tag_value_problem(value)):
+            raise _fail("environment", f"{value!r} must be a valid tag value (1-256 letters, digits, spaces and . _ : / = + @ -)")
         return value
 
     @field_validator("environment_variables")

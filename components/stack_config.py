@@ -15,10 +15,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
+from .args import AgentCoreRuntimeArgs
 from .errors import ConfigError, Problem
 from .settings import Location, RuntimeSettings, parse_settings, render
 
@@ -207,12 +208,15 @@ def config_to_args(raw: Mapping[str, str | None], *, other_keys: Iterable[str] =
     return args
 
 
-def settings_from_config(raw: Mapping[str, str | None], *, other_keys: Iterable[str] = ()) -> tuple[dict[str, Any], RuntimeSettings]:
+def settings_from_config(
+    raw: Mapping[str, str | None], *, other_keys: Iterable[str] = ()
+) -> tuple[AgentCoreRuntimeArgs, RuntimeSettings]:
     """Arguments and validated settings; ConfigError names each bad `agentcore:` key."""
     args = config_to_args(raw, other_keys=other_keys)
     result = parse_settings(args)
     if isinstance(result, RuntimeSettings):
-        return args, result
+        # Validated against the same fields AgentCoreRuntimeArgs declares.
+        return cast(AgentCoreRuntimeArgs, args), result
     raise ConfigError(
         Problem(config_key_for(loc, args), render(message, lambda path: config_key_for(path, {})))
         for loc, message in result

@@ -17,6 +17,13 @@ TAG_VALUE_MAX = 256
 TAGS_MAX = 50
 
 
+def tag_value_problem(value: str) -> str | None:
+    """Why `value` cannot be a tag value, or None."""
+    if not isinstance(value, str) or len(value) > TAG_VALUE_MAX or not _TAG_TEXT.fullmatch(value):
+        return f"{value!r} must be at most {TAG_VALUE_MAX} characters of letters, digits, spaces and . _ : / = + @ -"
+    return None
+
+
 def tag_problems(tags: dict[str, str]) -> list[str]:
     """Why each user tag is unusable (empty when all are fine)."""
     problems: list[str] = []
@@ -35,11 +42,9 @@ def tag_problems(tags: dict[str, str]) -> list[str]:
             problems.append(
                 f"tag key {key!r} must be 1-{TAG_KEY_MAX} characters of letters, digits, spaces and . _ : / = + @ -"
             )
-        if not isinstance(value, str) or len(value) > TAG_VALUE_MAX or not _TAG_TEXT.fullmatch(value):
-            problems.append(
-                f"tag {key!r} value {value!r} must be at most {TAG_VALUE_MAX} characters of letters, digits, "
-                "spaces and . _ : / = + @ -"
-            )
+        value_problem = tag_value_problem(value)
+        if value_problem:
+            problems.append(f"tag {key!r} value {value_problem}")
     return problems
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pulumi import ComponentResource  # noqa: E402
 from pulumi.provider.experimental import component_provider_host  # noqa: E402
 
 from components import AgentCoreRuntime  # noqa: E402
 
 PACKAGE_NAME = "agentcore"
 PACKAGE_VERSION = "0.1.0"
-COMPONENTS = [AgentCoreRuntime]
+COMPONENTS: list[type[ComponentResource]] = [AgentCoreRuntime]
 
 if __name__ == "__main__":
     component_provider_host(COMPONENTS, name=PACKAGE_NAME, version=PACKAGE_VERSION)

@@ -203,3 +203,16 @@ def test_the_catalogue_checks_can_fail() -> None:
     assert wildcard_only("ecr:GetAuthorizationToken") and not wildcard_only("ecr:BatchGetImage")
     assert not any(format_regex(f).match("arn:aws:s3:::bucket") for f in resource_formats("ecr:BatchGetImage"))
     assert "iam:PermissionsBoundary" not in condition_keys("iam:TagRole")
+
+
+def test_trust_documents_built_directly() -> None:
+    from components.iam_policies import GithubTrust, deployer_trust_policy
+
+    fallback = deployer_trust_policy(partition="aws-cn", account_id="123456789012", principal_arns=[], github=None, github_provider_arn=None)
+    assert fallback["Statement"] == [
+        {"Sid": "TrustedPrincipals", "Effect": "Allow", "Principal": {"AWS": ["arn:aws-cn:iam::123456789012:root"]}, "Action": "sts:AssumeRole"}
+    ]
+    with pytest.raises(ValueError, match="OIDC provider"):
+        deployer_trust_policy(
+            partition="aws", account_id="123456789012", principal_arns=[], github=GithubTrust("acme/agents"), github_provider_arn=None
+        )
