@@ -71,7 +71,7 @@ FULL = Config(
     smoke=False,
     groups=FULL_GROUPS,
     warmup_spawn=True,
-    cold_rounds=6,
+    cold_rounds=10,
     rounds=5,
     ping_count=2000,
     ping_seconds=10.0,
@@ -170,12 +170,19 @@ def _phase(name: str, server: TimedServer, config: Config, failures: load.Failur
     raise ValueError(f"unknown phase {name!r}")
 
 
+def _launch(spec: ServerSpec, cpu: CpuWatch) -> TimedServer:
+    """Start a server (a cold-start sample), watching what else used the CPU meanwhile."""
+    with cpu.phase(f"{spec.name}:cold start"):
+        server = launch(spec)
+        cpu.track(server.pid)
+    return server
+
+
 def _start(
     spec: ServerSpec, cpu: CpuWatch, phases: tuple[str, ...], config: Config, failures: load.Failures
 ) -> tuple[TimedServer, dict[str, Any]]:
     """A fresh process of ``spec``: run ``phases`` on it, stop it; (the stopped server, its figures)."""
-    server = launch(spec)
-    cpu.track(server.pid)
+    server = _launch(spec, cpu)
     figures: dict[str, Any] = {}
     try:
         for name in phases:
@@ -196,8 +203,7 @@ def _light_figures(
     samples = {spec.name: {"idle": [], "throughput": [], "turns": []} for spec in servers}
     try:
         for spec in servers:
-            started.append((spec.name, launch(spec)))
-            cpu.track(started[-1][1].pid)
+            started.append((spec.name, _launch(spec, cpu)))
         for _ in range(config.rounds):
             for name, server in started:
                 figures = samples[name]

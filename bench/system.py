@@ -52,11 +52,13 @@ class CpuWatch:
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        pids = set(self._pids)
-        started, busy, ours = time.perf_counter(), _busy_ticks(), sum(map(_process_ticks, pids))
+        """Measure the block; processes tracked inside it count from zero (e.g. a server starting)."""
+        started, busy = time.perf_counter(), _busy_ticks()
+        before = {pid: _process_ticks(pid) for pid in self._pids}
         yield
         elapsed = time.perf_counter() - started
-        other = (_busy_ticks() - busy) - (sum(map(_process_ticks, pids)) - ours)
+        ours = sum(max(0, _process_ticks(pid) - before.get(pid, 0)) for pid in self._pids)
+        other = (_busy_ticks() - busy) - ours
         self.phases.setdefault(name, []).append(max(0.0, other / TICKS / elapsed) if elapsed > 0 else 0.0)
 
     def summary(self) -> dict[str, Any]:
