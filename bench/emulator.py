@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 from types import TracebackType
-from typing import Any
 
 from tests.bedrock_emulator import BedrockEmulator, RecordedRequest
 
@@ -25,18 +24,7 @@ from .servers import ROOT
 
 
 class LeanEmulator(BedrockEmulator):
-    """The emulator without its request log, answering with Nagle's algorithm off.
-
-    Why TCP_NODELAY: the emulator writes an event stream as many small writes; with Nagle on,
-    each small write after the first waits for the client's delayed ACK (about 40 ms on Linux
-    loopback), which would add a fixed ~40-50 ms of fake model time to every turn of ours and the
-    reference alike and hide the servers' own overhead. Bedrock itself does not stall like that.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        handler = self._server.RequestHandlerClass
-        self._server.RequestHandlerClass = type("NoDelayHandler", (handler,), {"disable_nagle_algorithm": True})
+    """The suite's emulator without its request log."""
 
     def record(self, request: RecordedRequest) -> int:
         return 0

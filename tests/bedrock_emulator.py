@@ -289,7 +289,15 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One connection's requests.
+
+    Nagle's algorithm is off (TCP_NODELAY): an event stream is many small writes, and with Nagle
+    each small write after the first waits for the client's delayed ACK (about 40 ms on Linux
+    loopback), a stall Bedrock does not have that would add fake model time to every answer.
+    """
+
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
