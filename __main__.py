@@ -11,9 +11,6 @@ from components import AgentCoreRuntime
 from components.errors import ConfigError
 from components.stack_config import CONFIG_KEYS, NAMESPACE, provider_region_problems, settings_from_config
 
-# Keys of the `agentcore` namespace that another package reads (not typos).
-OTHER_KEYS = ("observability",)
-
 
 def raw_config() -> dict[str, str]:
     """This namespace's config as Pulumi passes it: declared keys plus any others set in the stack
@@ -30,7 +27,7 @@ def raw_config() -> dict[str, str]:
 def main() -> None:
     problems = provider_region_problems(pulumi.Config("aws").get("region"), pulumi.Config("aws-native").get("region"))
     try:
-        args, _ = settings_from_config(raw_config(), other_keys=OTHER_KEYS)
+        args, _ = settings_from_config(raw_config())
     except ConfigError as error:
         problems.extend(error.problems)
     if problems:
@@ -48,6 +45,10 @@ def main() -> None:
     pulumi.export("executionRoleArn", runtime.execution_role_arn)
     pulumi.export("deployerRoleArn", runtime.deployer_role_arn)
     pulumi.export("invokeCommand", runtime.invoke_command)
+    pulumi.export("runtimeLogGroupNames", runtime.runtime_log_group_names)
+    pulumi.export("vendedLogGroupNames", runtime.vended_log_group_names)
+    pulumi.export("alarmArns", runtime.alarm_arns)
+    pulumi.export("dashboardUrl", runtime.dashboard_url)
 
 
 main()

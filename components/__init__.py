@@ -20,6 +20,7 @@ from .args import (
     LogLevel,
     NetworkArgs,
     NetworkMode,
+    ObservabilityArgs,
     RepositoryArgs,
     ServerProtocol,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "LogLevel",
     "NetworkArgs",
     "NetworkMode",
+    "ObservabilityArgs",
     "Problem",
     "RepositoryArgs",
     "ServerProtocol",

@@ -1,4 +1,5 @@
-"""AgentCoreRuntime: an AWS Bedrock AgentCore runtime with its image, repository and IAM roles.
+"""AgentCoreRuntime: an AWS Bedrock AgentCore runtime with its image, repository, IAM roles and
+observability (log groups, deliveries, alarms, dashboard).
 
 The ComponentResource only wires children together; every name, policy, tag and rule comes from
 the pure modules next to it. Partition, account and region are read from the AWS provider
@@ -30,12 +31,20 @@ from .iam_policies import (
     ecr_repository_arn,
     execution_core_statements,
     execution_trust_policy,
+    policy_arn,
     role_arn,
-    runtime_telemetry_statements,
 )
 from .image_ref import parse_image_uri
 from .invoke_command import invoke_command
-from .names import deployer_role_name, derive_runtime_name, execution_role_name, resource_slug
+from .names import (
+    deployer_role_name,
+    deployer_telemetry_policy_name,
+    derive_runtime_name,
+    execution_role_name,
+    resource_slug,
+)
+from .observability import DEFAULT_ENDPOINT, deployer_telemetry_statements, execution_role_telemetry_statements
+from .observability_component import RuntimeObservability, RuntimeObservabilityArgs
 from .settings import (
     SECURITY_GROUP_ID,
     SUBNET_ID,
@@ -63,7 +72,7 @@ class AwsContext:
 class AgentCoreRuntime(pulumi.ComponentResource):
     """A Strands (or any HTTP/MCP/A2A) agent on Bedrock AgentCore Runtime: arm64 image pinned by
     digest in a hardened ECR repository, least-privilege execution and deployer roles, an optional
-    named endpoint."""
+    named endpoint, and its logs, traces, alarms and dashboard."""
 
     runtime_arn: pulumi.Output[str]
     """ARN of the runtime."""
@@ -85,6 +94,14 @@ class AgentCoreRuntime(pulumi.ComponentResource):
     """ARN of the deployer role, when it is enabled."""
     invoke_command: pulumi.Output[str]
     """An AWS CLI command that invokes the runtime."""
+    runtime_log_group_names: pulumi.Output[dict[str, str]]
+    """Endpoint name -> the runtime's log group for it (stdout/stderr and OpenTelemetry logs)."""
+    vended_log_group_names: pulumi.Output[dict[str, str]]
+    """Log type (APPLICATION_LOGS, USAGE_LOGS) -> the log group its delivery writes to."""
+    alarm_arns: pulumi.Output[dict[str, str]]
+    """Alarm key (<endpoint>-errors, -throttles, -latency-p99) -> alarm ARN."""
+    dashboard_url: pulumi.Output[Optional[str]]
+    """Console link to the CloudWatch dashboard, when one is created."""
 
     def __init__(self, name: str, args: AgentCoreRuntimeArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -119,6 +136,19 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         )
         runtime = self._runtime(execution_role, execution_policy, image_uri)
         endpoint = self._endpoint(runtime)
+        observability = RuntimeObservability(
+            f"{name}-observability",
+            RuntimeObservabilityArgs(
+                runtime_name=self._runtime_name,
+                runtime_arn=runtime.agent_runtime_arn,
+                runtime_id=runtime.agent_runtime_id,
+                config=settings.observability,
+                endpoint_names=(DEFAULT_ENDPOINT, *([settings.endpoint.name] if settings.endpoint else [])),
+                model_id=settings.model_id,
+                tags=self._tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         deployer = self._deployer(execution_role) if settings.deployer.enabled else None
 
         self.runtime_arn = runtime.agent_runtime_arn
@@ -134,6 +164,10 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         self.invoke_command = pulumi.Output.all(runtime.agent_runtime_arn, self._aws).apply(
             lambda v: invoke_command(runtime_arn=v[0], region=v[1].region, qualifier=qualifier)
         )
+        self.runtime_log_group_names = observability.runtime_log_group_names
+        self.vended_log_group_names = observability.vended_log_group_names
+        self.alarm_arns = observability.alarm_arns
+        self.dashboard_url = observability.dashboard_url
         self.register_outputs(
             {
                 "runtime_arn": self.runtime_arn,
@@ -146,6 +180,10 @@ class AgentCoreRuntime(pulumi.ComponentResource):
                 "execution_role_arn": self.execution_role_arn,
                 "deployer_role_arn": self.deployer_role_arn,
                 "invoke_command": self.invoke_command,
+                "runtime_log_group_names": self.runtime_log_group_names,
+                "vended_log_group_names": self.vended_log_group_names,
+                "alarm_arns": self.alarm_arns,
+                "dashboard_url": self.dashboard_url,
             }
         )
 
@@ -170,7 +208,8 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         )
 
     def _execution_statements(self, ctx: AwsContext) -> list[Statement]:
-        """The execution role's permissions: image pull, identity and models, then telemetry."""
+        """The execution role's permissions: image pull, identity and models, then telemetry (without
+        `logs:CreateLogGroup` when the observability child creates the runtime's log groups)."""
         s = self._settings
         return [
             *execution_core_statements(
@@ -182,8 +221,12 @@ class AgentCoreRuntime(pulumi.ComponentResource):
                 repository_arn=self._pull_repository_arn(ctx),
                 jwt_authorizer=s.jwt_authorizer is not None,
             ),
-            *runtime_telemetry_statements(
-                partition=ctx.partition, region=ctx.region, account_id=ctx.account_id, runtime_name=self._runtime_name
+            *execution_role_telemetry_statements(
+                partition=ctx.partition,
+                region=ctx.region,
+                account_id=ctx.account_id,
+                runtime_name=self._runtime_name,
+                log_groups_precreated=s.observability.runtime_logs,
             ),
         ]
 
@@ -392,30 +435,18 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        builds = self._settings.image.builds
         policy = pulumi.Output.all(
             self._aws, execution_role.arn, managed_provider_arn, self._subnet_ids, self._security_group_ids
         ).apply(
             lambda v: json.dumps(
                 document(
-                    deployer_statements(
-                        DeployerScope(
-                            partition=v[0].partition,
-                            region=v[0].region,
-                            account_id=v[0].account_id,
-                            runtime_name=self._runtime_name,
-                            execution_role_arn=v[1],
-                            deployer_role_arn=role_arn(v[0].partition, v[0].account_id, role_name),
-                            repository_name=self._repository_name if builds else None,
-                            ecr_kms_key_arn=self._settings.repository.kms_key_arn if builds else None,
-                            permissions_boundary_arn=self._settings.permissions_boundary_arn,
-                            github_provider_arn=v[2],
-                            state_bucket=d.state_bucket,
-                            state_prefix=d.state_prefix,
-                            secrets_kms_key_arn=d.secrets_kms_key_arn,
-                            subnet_ids=tuple(v[3]),
-                            security_group_ids=tuple(v[4]),
-                        )
+                    self._deployer_statements(
+                        v[0],
+                        role_name=role_name,
+                        execution_role_arn=v[1],
+                        github_provider_arn=v[2],
+                        subnet_ids=tuple(v[3]),
+                        security_group_ids=tuple(v[4]),
                     )
                 )
             )
@@ -427,7 +458,70 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             policy=policy,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        telemetry = aws.iam.Policy(
+            f"{self._name}-deployer-telemetry-policy",
+            name=deployer_telemetry_policy_name(self._runtime_name),
+            description=f"Manages the observability resources of the {self._runtime_name} runtime",
+            policy=self._aws.apply(
+                lambda ctx: json.dumps(
+                    document(
+                        deployer_telemetry_statements(
+                            partition=ctx.partition,
+                            region=ctx.region,
+                            account_id=ctx.account_id,
+                            runtime_name=self._runtime_name,
+                            config=self._settings.observability,
+                        )
+                    )
+                )
+            ),
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-deployer-telemetry",
+            role=role.name,
+            policy_arn=telemetry.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         return role
+
+
+    def _deployer_statements(
+        self,
+        ctx: AwsContext,
+        *,
+        role_name: str,
+        execution_role_arn: str,
+        github_provider_arn: str | None,
+        subnet_ids: tuple[str, ...],
+        security_group_ids: tuple[str, ...],
+    ) -> list[Statement]:
+        """The deployer's inline permissions: the runtime, its roles, image and state."""
+        s = self._settings
+        builds = s.image.builds
+        return deployer_statements(
+            DeployerScope(
+                partition=ctx.partition,
+                region=ctx.region,
+                account_id=ctx.account_id,
+                runtime_name=self._runtime_name,
+                execution_role_arn=execution_role_arn,
+                deployer_role_arn=role_arn(ctx.partition, ctx.account_id, role_name),
+                telemetry_policy_arn=policy_arn(
+                    ctx.partition, ctx.account_id, deployer_telemetry_policy_name(self._runtime_name)
+                ),
+                repository_name=self._repository_name if builds else None,
+                ecr_kms_key_arn=s.repository.kms_key_arn if builds else None,
+                permissions_boundary_arn=s.permissions_boundary_arn,
+                github_provider_arn=github_provider_arn,
+                state_bucket=s.deployer.state_bucket,
+                state_prefix=s.deployer.state_prefix,
+                secrets_kms_key_arn=s.deployer.secrets_kms_key_arn,
+                subnet_ids=subnet_ids,
+                security_group_ids=security_group_ids,
+            )
+        )
 
 
 def _resolved_ids(value: Any, loc: tuple[str, ...]) -> pulumi.Output[list[str]]:

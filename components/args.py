@@ -155,6 +155,46 @@ class DeployerArgs(TypedDict, total=False):
     """KMS key of the stack's awskms:// secrets provider."""
 
 
+class ObservabilityArgs(TypedDict, total=False):
+    """Log groups with retention, vended logs and traces, Transaction Search, alarms and a dashboard
+    around the runtime. Defaults suit a small production stack; dev stacks shorten retention."""
+
+    log_retention_days: int
+    """Days CloudWatch keeps every log group created here: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 (default 30)."""
+    log_kms_key_arn: str
+    """Encrypt the log groups with this KMS key (its policy must let CloudWatch Logs use it)."""
+    retain_logs_on_delete: bool
+    """Keep the log groups in the account when the stack is destroyed (default false)."""
+    runtime_logs: bool
+    """Create the runtime's own per-endpoint log groups, with retention, before the service does (default true)."""
+    application_logs: bool
+    """Deliver the runtime's APPLICATION_LOGS into a managed log group (default true)."""
+    usage_logs: bool
+    """Deliver the runtime's USAGE_LOGS into a managed log group (default false)."""
+    traces: bool
+    """Deliver the runtime's TRACES to X-Ray (default true)."""
+    transaction_search: bool
+    """Turn on CloudWatch Transaction Search for the account and region, and keep it on when the stack is destroyed (default false; one stack per account)."""
+    indexing_percentage: float
+    """Share of spans Transaction Search indexes, 0-100 (default 1, the free tier)."""
+    alarms: bool
+    """Errors, throttles and p99 latency alarms per endpoint (default true)."""
+    alarm_topic_arn: str
+    """SNS topic notified when an alarm changes state."""
+    errors_threshold: float
+    """System + user errors per period that raise the errors alarm (default 5)."""
+    throttles_threshold: float
+    """Throttled requests per period that raise the throttles alarm (default 1)."""
+    latency_p99_threshold_ms: float
+    """p99 latency in milliseconds that raises the latency alarm (default 60000)."""
+    alarm_period_seconds: int
+    """Alarm period, a multiple of 60 seconds (default 300)."""
+    alarm_evaluation_periods: int
+    """Periods in a row that must breach before an alarm fires (default 1)."""
+    dashboard: bool
+    """One CloudWatch dashboard for the runtime (default true)."""
+
+
 class AgentCoreRuntimeArgs(TypedDict):
     """Arguments of AgentCoreRuntime."""
 
@@ -194,3 +234,5 @@ class AgentCoreRuntimeArgs(TypedDict):
     """Permissions boundary for every role the component creates."""
     tags: NotRequired[dict[str, str]]
     """Extra tags for every taggable resource."""
+    observability: NotRequired[ObservabilityArgs]
+    """Logs, traces, alarms and dashboard around the runtime."""

@@ -1,4 +1,5 @@
-"""Every IAM document the component attaches, as plain data built from plain strings.
+"""The IAM documents of the runtime, its image and its roles, as plain data built from plain strings
+(the telemetry statements of both roles live in `observability`, next to the names they scope to).
 
 Partition, account and region come in as arguments (the component reads them from the provider),
 so each ARN is right in every partition; nothing here hard-codes `arn:aws`. Actions are exact
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .bedrock_models import model_invoke_statements
-from .names import runtime_log_group_pattern
 
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
@@ -32,7 +32,7 @@ def document(statements: Sequence[Statement]) -> PolicyDocument:
     return {"Version": POLICY_VERSION, "Statement": list(statements)}
 
 
-def _allow(sid: str, actions: Sequence[str], resources: Sequence[str] | str, condition: dict[str, Any] | None = None) -> Statement:
+def allow(sid: str, actions: Sequence[str], resources: Sequence[str] | str, condition: dict[str, Any] | None = None) -> Statement:
     statement: Statement = {
         "Sid": sid,
         "Effect": "Allow",
@@ -51,6 +51,10 @@ def _allow(sid: str, actions: Sequence[str], resources: Sequence[str] | str, con
 
 def role_arn(partition: str, account_id: str, name: str) -> str:
     return f"arn:{partition}:iam::{account_id}:role/{name}"
+
+
+def policy_arn(partition: str, account_id: str, name: str) -> str:
+    return f"arn:{partition}:iam::{account_id}:policy/{name}"
 
 
 def runtime_arn_pattern(partition: str, region: str, account_id: str, runtime_name: str) -> str:
@@ -122,13 +126,13 @@ def execution_core_statements(
     """
     statements: list[Statement] = []
     if repository_arn is not None:
-        statements.append(_allow("EcrImagePull", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repository_arn]))
-        statements.append(_allow("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], "*"))
+        statements.append(allow("EcrImagePull", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [repository_arn]))
+        statements.append(allow("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], "*"))
     token_actions = ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetWorkloadAccessTokenForJWT"]
     if not jwt_authorizer:
         token_actions.append("bedrock-agentcore:GetWorkloadAccessTokenForUserId")
     statements.append(
-        _allow(
+        allow(
             "WorkloadAccessToken",
             token_actions,
             [
@@ -141,28 +145,6 @@ def execution_core_statements(
         model_invoke_statements(partition=partition, region=region, account_id=account_id, model_ids=list(model_ids))
     )
     return statements
-
-
-def runtime_telemetry_statements(*, partition: str, region: str, account_id: str, runtime_name: str) -> list[Statement]:
-    """Logs, traces and metrics as AWS's runtime permissions page lists them, narrowed to this
-    runtime's log groups. An observability package may supply its own statements instead."""
-    groups = log_group_arn(partition, region, account_id, runtime_log_group_pattern(runtime_name))
-    return [
-        _allow("RuntimeLogGroups", ["logs:CreateLogGroup", "logs:DescribeLogStreams"], [groups]),
-        _allow("DescribeLogGroups", ["logs:DescribeLogGroups"], "*"),
-        _allow("RuntimeLogEvents", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{groups}:log-stream:*"]),
-        _allow(
-            "XRayTraces",
-            ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-            "*",
-        ),
-        _allow(
-            "AgentMetrics",
-            ["cloudwatch:PutMetricData"],
-            "*",
-            {"StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}},
-        ),
-    ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -244,6 +226,8 @@ class DeployerScope:
     runtime_name: str
     execution_role_arn: str
     deployer_role_arn: str
+    # The managed policy with the deployer's observability share (read-only for the deployer).
+    telemetry_policy_arn: str | None = None
     repository_name: str | None = None
     ecr_kms_key_arn: str | None = None
     permissions_boundary_arn: str | None = None
@@ -267,7 +251,10 @@ _BOUNDED_ROLE_ACTIONS = (
 
 
 def deployer_statements(scope: DeployerScope) -> list[Statement]:
-    """What later deployments of this stack need, and nothing beyond this stack's resources.
+    """What later deployments of this stack need, and nothing beyond this stack's resources (the
+    observability resources' share is `observability.deployer_telemetry_statements`, in a managed
+    policy of its own: together they can pass IAM's 10,240-character limit on a role's inline
+    policies).
 
     The deployer may change the execution role but not itself (nor the GitHub OIDC provider):
     widening its own permissions or trust takes the credentials that bootstrapped the stack. With
@@ -277,7 +264,7 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
     p, r, a = scope.partition, scope.region, scope.account_id
     runtime = runtime_arn_pattern(p, r, a, scope.runtime_name)
     statements: list[Statement] = [
-        _allow(
+        allow(
             "CloudControl",
             [
                 "cloudformation:CreateResource",
@@ -290,8 +277,8 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
         ),
         # CreateAgentRuntime has no resource-level permissions; PassExecutionRole below limits
         # what it can create to runtimes running as this stack's execution role.
-        _allow("AgentRuntimeCreate", ["bedrock-agentcore:CreateAgentRuntime"], "*"),
-        _allow(
+        allow("AgentRuntimeCreate", ["bedrock-agentcore:CreateAgentRuntime"], "*"),
+        allow(
             "AgentRuntimeManage",
             [
                 "bedrock-agentcore:CreateAgentRuntimeEndpoint",
@@ -307,7 +294,7 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
             ],
             [runtime, f"{runtime}/runtime-endpoint/*"],
         ),
-        _allow(
+        allow(
             "AgentRuntimeWorkloadIdentity",
             [
                 "bedrock-agentcore:CreateWorkloadIdentity",
@@ -316,13 +303,13 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
             ],
             [workload_identity_directory_arn(p, r, a), workload_identity_arn_pattern(p, r, a, scope.runtime_name)],
         ),
-        _allow(
+        allow(
             "PassExecutionRole",
             ["iam:PassRole"],
             [scope.execution_role_arn],
             {"StringEquals": {"iam:PassedToService": AGENTCORE_SERVICE}},
         ),
-        _allow(
+        allow(
             "AgentCoreServiceLinkedRoles",
             ["iam:CreateServiceLinkedRole"],
             [f"arn:{p}:iam::{a}:role/aws-service-role/*.{AGENTCORE_SERVICE}/AWSServiceRoleForBedrockAgentCore*"],
@@ -335,10 +322,10 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
     if scope.permissions_boundary_arn:
         bounded.append("iam:PutRolePermissionsBoundary")
         boundary_condition = {"StringEquals": {"iam:PermissionsBoundary": scope.permissions_boundary_arn}}
-    statements.append(_allow("ExecutionRoleWrite", sorted(bounded), [scope.execution_role_arn], boundary_condition))
-    statements.append(_allow("ExecutionRoleTagging", ["iam:TagRole", "iam:UntagRole"], [scope.execution_role_arn]))
+    statements.append(allow("ExecutionRoleWrite", sorted(bounded), [scope.execution_role_arn], boundary_condition))
+    statements.append(allow("ExecutionRoleTagging", ["iam:TagRole", "iam:UntagRole"], [scope.execution_role_arn]))
     statements.append(
-        _allow(
+        allow(
             "StackRolesRead",
             [
                 "iam:GetRole",
@@ -351,9 +338,17 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
             [scope.execution_role_arn, scope.deployer_role_arn],
         )
     )
+    if scope.telemetry_policy_arn:
+        statements.append(
+            allow(
+                "TelemetryPolicyRead",
+                ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags", "iam:ListPolicyVersions"],
+                [scope.telemetry_policy_arn],
+            )
+        )
     if scope.github_provider_arn:
         statements.append(
-            _allow(
+            allow(
                 "GithubOidcProviderRead",
                 ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags"],
                 [scope.github_provider_arn],
@@ -362,7 +357,7 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
 
     if scope.repository_name:
         statements.append(
-            _allow(
+            allow(
                 "EcrRepository",
                 [
                     "ecr:BatchCheckLayerAvailability",
@@ -387,12 +382,12 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
                 [ecr_repository_arn(p, r, a, scope.repository_name)],
             )
         )
-        statements.append(_allow("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], "*"))
+        statements.append(allow("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], "*"))
         if scope.ecr_kms_key_arn:
             # ECR validates the key and adds its own grants with the caller's credentials.
-            statements.append(_allow("EcrKmsKeyDescribe", ["kms:DescribeKey"], [scope.ecr_kms_key_arn]))
+            statements.append(allow("EcrKmsKeyDescribe", ["kms:DescribeKey"], [scope.ecr_kms_key_arn]))
             statements.append(
-                _allow(
+                allow(
                     "EcrKmsKeyGrant",
                     ["kms:CreateGrant"],
                     [scope.ecr_kms_key_arn],
@@ -400,30 +395,12 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
                 )
             )
 
-    groups = log_group_arn(p, r, a, runtime_log_group_pattern(scope.runtime_name))
-    statements.append(
-        _allow(
-            "RuntimeLogGroups",
-            [
-                "logs:CreateLogGroup",
-                "logs:DeleteLogGroup",
-                "logs:DeleteRetentionPolicy",
-                "logs:ListTagsForResource",
-                "logs:PutRetentionPolicy",
-                "logs:TagResource",
-                "logs:UntagResource",
-            ],
-            [groups],
-        )
-    )
-    statements.append(_allow("DescribeLogGroups", ["logs:DescribeLogGroups"], "*"))
-
     if scope.subnet_ids or scope.security_group_ids:
         statements.append(
-            _allow("VpcDescribe", ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"], "*")
+            allow("VpcDescribe", ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"], "*")
         )
         statements.append(
-            _allow(
+            allow(
                 "VpcNetworkInterfaces",
                 ["ec2:CreateNetworkInterface"],
                 [
@@ -438,9 +415,9 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
         prefix = scope.state_prefix.strip("/")
         objects = f"arn:{p}:s3:::{scope.state_bucket}/{prefix + '/' if prefix else ''}*"
         list_condition = {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}} if prefix else None
-        statements.append(_allow("StateBucketList", ["s3:ListBucket"], [f"arn:{p}:s3:::{scope.state_bucket}"], list_condition))
-        statements.append(_allow("StateObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [objects]))
+        statements.append(allow("StateBucketList", ["s3:ListBucket"], [f"arn:{p}:s3:::{scope.state_bucket}"], list_condition))
+        statements.append(allow("StateObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [objects]))
     if scope.secrets_kms_key_arn:
-        statements.append(_allow("StateSecretsKey", ["kms:Decrypt", "kms:Encrypt"], [scope.secrets_kms_key_arn]))
+        statements.append(allow("StateSecretsKey", ["kms:Decrypt", "kms:Encrypt"], [scope.secrets_kms_key_arn]))
 
     return statements

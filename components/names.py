@@ -20,6 +20,7 @@ ECR_REPOSITORY_NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?
 IAM_ROLE_NAME_MAX = 64
 EXECUTION_ROLE_SUFFIX = "-execution"
 DEPLOYER_ROLE_SUFFIX = "-deployer"
+TELEMETRY_POLICY_SUFFIX = "-telemetry"
 
 RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
 
@@ -84,6 +85,11 @@ def execution_role_name(runtime_name: str) -> str:
 def deployer_role_name(runtime_name: str) -> str:
     """The deployer role's IAM name."""
     return f"{resource_slug(runtime_name)}{DEPLOYER_ROLE_SUFFIX}"
+
+
+def deployer_telemetry_policy_name(runtime_name: str) -> str:
+    """The managed policy holding the deployer's observability permissions."""
+    return f"{deployer_role_name(runtime_name)}{TELEMETRY_POLICY_SUFFIX}"
 
 
 def runtime_log_group_pattern(runtime_name: str) -> str:

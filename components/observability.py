@@ -1,5 +1,5 @@
-"""Observability for one AgentCore runtime, as plain data: names, config validation, alarm specs,
-dashboard body, IAM and resource-policy documents, and the container's OpenTelemetry environment.
+"""Observability for one AgentCore runtime, as plain data: settings, names, alarm specs, dashboard
+body, IAM and resource-policy documents, and the container's OpenTelemetry environment.
 
 Why a pure module: every fact here (a log group's exact name, a metric's exact dimensions, an IAM
 action's exact spelling) is something AWS accepts or silently ignores, and a silent mismatch is the
@@ -7,29 +7,28 @@ typical failure (an alarm stuck in INSUFFICIENT_DATA, a dashboard of empty graph
 nobody writes to). Keeping the facts in functions without Pulumi objects lets the tests check each
 one directly; `observability_component.RuntimeObservability` only wires them into resources.
 
-Sources for the facts are listed beside each constant; /work/notes/readme_observability.md has the
+Sources for the facts are listed beside each constant; the README's observability section has the
 long form.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from .arns import KMS_KEY_ARN, SNS_TOPIC_ARN
+from .iam_policies import Statement, allow, log_group_arn, runtime_arn_pattern
+from .names import RUNTIME_LOG_GROUP_PREFIX, runtime_log_group_pattern
 
 # --------------------------------------------------------------------------------------------
-# Stack config: `agentcore:observability` (an object in Pulumi.<stack>.yaml)
+# Settings: `observability` in the component's arguments, `agentcore:observability` in stack config
 # --------------------------------------------------------------------------------------------
-
-CONFIG_NAMESPACE = "agentcore"
-CONFIG_KEY = "observability"
 
 # CloudWatch Logs accepts only these retention values (AWS::Logs::LogGroup RetentionInDays enum;
 # the tests compare this tuple with cfn-lint's copy of the schema). "Never expire" is deliberately
@@ -38,25 +37,6 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
-
-_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
-_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
-
-
-class ObservabilityConfigError(ValueError):
-    """Bad `agentcore:observability` config: one `<key>: <rule>` line per problem.
-
-    `problems` keeps the (key, message) pairs so a caller can merge them into a larger report.
-    """
-
-    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(f"{key}: {message}" for key, message in self.problems))
-
-
-def config_key(field_alias: str) -> str:
-    """The full stack-config key of one field, as users write it in error messages and docs."""
-    return f"{CONFIG_NAMESPACE}:{CONFIG_KEY}.{field_alias}"
 
 
 def _positive_number(value: Any) -> float:
@@ -69,42 +49,47 @@ def _positive_number(value: Any) -> float:
 
 
 def _positive_int(value: Any) -> int:
+    # Other languages' SDKs send every number as a float: 60.0 is a whole number, 1.5 is not.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"must be a positive whole number, got {value!r}")
     return value
 
 
 class ObservabilityConfig(BaseModel):
-    """What the stack decides about its runtime's observability (dev short and cheap, prod long).
+    """What a stack decides about its runtime's observability (dev short and cheap, prod long).
 
-    Field aliases are the camelCase keys under `agentcore:observability`; Python callers may use
-    the snake_case names. Unknown keys are rejected so a typo cannot silently fall back to a default.
+    Field names are the component's arguments; the stack config object `agentcore:observability`
+    uses their camelCase forms (`logRetentionDays`). Unknown keys are rejected so a typo cannot
+    silently fall back to a default. Validators raise ValueError with the rule; `settings` reports
+    it under the argument or config key.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    log_retention_days: int = Field(30, alias="logRetentionDays")
-    log_kms_key_arn: str | None = Field(None, alias="logKmsKeyArn")
-    retain_logs_on_delete: bool = Field(False, alias="retainLogsOnDelete")
-    runtime_logs: bool = Field(True, alias="runtimeLogs")
-    application_logs: bool = Field(True, alias="applicationLogs")
-    usage_logs: bool = Field(False, alias="usageLogs")
-    traces: bool = Field(True, alias="traces")
-    transaction_search: bool = Field(False, alias="transactionSearch")
-    indexing_percentage: float = Field(1.0, alias="indexingPercentage")
-    alarms: bool = Field(True, alias="alarms")
-    alarm_topic_arn: str | None = Field(None, alias="alarmTopicArn")
-    errors_threshold: float = Field(5.0, alias="errorsThreshold")
-    throttles_threshold: float = Field(1.0, alias="throttlesThreshold")
-    latency_p99_threshold_ms: float = Field(60_000.0, alias="latencyP99ThresholdMs")
-    alarm_period_seconds: int = Field(300, alias="alarmPeriodSeconds")
-    alarm_evaluation_periods: int = Field(1, alias="alarmEvaluationPeriods")
-    dashboard: bool = Field(True, alias="dashboard")
+    log_retention_days: int = 30
+    log_kms_key_arn: str | None = None
+    retain_logs_on_delete: bool = False
+    runtime_logs: bool = True
+    application_logs: bool = True
+    usage_logs: bool = False
+    traces: bool = True
+    transaction_search: bool = False
+    indexing_percentage: float = 1.0
+    alarms: bool = True
+    alarm_topic_arn: str | None = None
+    errors_threshold: float = 5.0
+    throttles_threshold: float = 1.0
+    latency_p99_threshold_ms: float = 60_000.0
+    alarm_period_seconds: int = 300
+    alarm_evaluation_periods: int = 1
+    dashboard: bool = True
 
     @field_validator("log_retention_days", mode="before")
     @classmethod
     def _retention_in_allowed_set(cls, value: Any) -> int:
-        if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value not in LOG_RETENTION_DAYS:
             allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
             raise ValueError(f"must be one of CloudWatch's retention values ({allowed}), got {value!r}")
         return int(value)
@@ -140,9 +125,7 @@ class ObservabilityConfig(BaseModel):
     @field_validator("log_kms_key_arn", mode="before")
     @classmethod
     def _kms_key_arn(cls, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not _KMS_KEY_ARN.match(value):
+        if value is not None and (not isinstance(value, str) or KMS_KEY_ARN.fullmatch(value) is None):
             raise ValueError(
                 "must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>; "
                 f"CloudWatch Logs does not take aliases), got {value!r}"
@@ -152,30 +135,19 @@ class ObservabilityConfig(BaseModel):
     @field_validator("alarm_topic_arn", mode="before")
     @classmethod
     def _topic_arn(cls, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not _SNS_TOPIC_ARN.match(value):
+        if value is not None and (not isinstance(value, str) or SNS_TOPIC_ARN.fullmatch(value) is None):
             raise ValueError(f"must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>), got {value!r}")
         return value
 
-
-def parse_observability_config(raw: Mapping[str, Any] | None) -> ObservabilityConfig:
-    """Validate the `agentcore:observability` object from stack config.
-
-    Raises ObservabilityConfigError listing every bad key as `agentcore:observability.<key>: <rule>`,
-    so `pulumi preview` stops before any resource is planned.
-    """
-    try:
-        return ObservabilityConfig.model_validate(dict(raw or {}))
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            key = ".".join(str(part) for part in item["loc"]) or "(root)"
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = "is not a known key (check the spelling against the README)"
-            problems.append((config_key(key), message))
-        raise ObservabilityConfigError(problems) from None
+    def inert_settings(self, explicit: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Settings the user gave (`explicit`) that do nothing with the switches as they are, each
+        with the switch that would make it count, so a stack file never says more than it does."""
+        depends = {
+            "alarm_topic_arn": "alarms", "errors_threshold": "alarms", "throttles_threshold": "alarms",
+            "latency_p99_threshold_ms": "alarms", "alarm_period_seconds": "alarms",
+            "alarm_evaluation_periods": "alarms", "indexing_percentage": "transaction_search",
+        }
+        return [(name, switch) for name, switch in depends.items() if name in explicit and not getattr(self, switch)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,13 +155,10 @@ def parse_observability_config(raw: Mapping[str, Any] | None) -> ObservabilityCo
 # --------------------------------------------------------------------------------------------
 
 DEFAULT_ENDPOINT = "DEFAULT"
-_AGENTCORE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
 
 # The service writes container stdout/stderr and the ADOT logs of one endpoint to
-# /aws/bedrock-agentcore/runtimes/<runtime-id>-<endpoint-name>, in streams
+# /aws/bedrock-agentcore/runtimes/<runtime-id>-<endpoint-name> (prefix in names.py), in streams
 # `<date>/[runtime-logs]<uuid>` and `otel-rt-logs` (AWS docs; CDK `applicationLogGroup`).
-RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
-RUNTIME_LOG_STREAMS = ("runtime-logs", "otel-rt-logs")
 
 # Vended-log groups follow the console's convention so the AgentCore console finds them:
 # /aws/vendedlogs/bedrock-agentcore/runtime/<LOG_TYPE>/<runtime-id>.
@@ -197,16 +166,20 @@ VENDED_LOG_GROUP_PREFIX = "/aws/vendedlogs/bedrock-agentcore/runtime/"
 APPLICATION_LOGS = "APPLICATION_LOGS"
 USAGE_LOGS = "USAGE_LOGS"
 TRACES = "TRACES"
+VENDED_LOG_TYPES = (APPLICATION_LOGS, USAGE_LOGS)
 
-# AWS::Logs::DeliverySource / DeliveryDestination names: 1-60 chars of [\w-].
-DELIVERY_NAME_MAX = 60
+# Each log type gets a delivery source `<runtime>-<suffix>`, a destination `<runtime>-<suffix>-dst`
+# and a delivery between them. The suffixes are short enough that the longest runtime name (48)
+# still fits AWS::Logs::DeliverySource / DeliveryDestination names (1-60 characters of [\w-]), so
+# the names never need shortening and `<runtime>-*` matches this runtime's and no other's
+# (runtime names have no hyphen).
+DELIVERY_SUFFIXES = {APPLICATION_LOGS: "app", USAGE_LOGS: "usage", TRACES: "traces"}
+DESTINATION_SUFFIX = "-dst"
 
-
-def validate_agentcore_name(value: str, field: str) -> str:
-    """Runtime and endpoint names: `[a-zA-Z][a-zA-Z0-9_]{0,47}` (no hyphens), per the CFN schema."""
-    if not isinstance(value, str) or not _AGENTCORE_NAME.match(value):
-        raise ValueError(f"{field}: {value!r} must match [a-zA-Z][a-zA-Z0-9_]{{0,47}} (AgentCore names take no hyphens)")
-    return value
+# The account-level logs resource policy Transaction Search needs (shared by every stack: same
+# name, same content).
+TRANSACTION_SEARCH_POLICY_NAME = "AgentCoreTransactionSearchXRayAccess"
+TRANSACTION_SEARCH_DESTINATION = "CloudWatchLogs"
 
 
 def runtime_log_group_name(runtime_id: str, endpoint_name: str) -> str:
@@ -214,33 +187,34 @@ def runtime_log_group_name(runtime_id: str, endpoint_name: str) -> str:
     return f"{RUNTIME_LOG_GROUP_PREFIX}{runtime_id}-{endpoint_name}"
 
 
-def runtime_log_group_pattern(runtime_name: str) -> str:
-    """Matches the log groups of every endpoint of this runtime and of no other runtime.
-
-    A runtime id is `<name>-<10 chars>` and names cannot contain hyphens, so `<name>-*` cannot
-    reach a runtime whose name merely starts with this one.
-    """
-    return f"{RUNTIME_LOG_GROUP_PREFIX}{runtime_name}-*"
-
-
 def vended_log_group_name(log_type: str, runtime_id: str) -> str:
-    if log_type not in (APPLICATION_LOGS, USAGE_LOGS):
+    if log_type not in VENDED_LOG_TYPES:
         raise ValueError(f"log_type must be {APPLICATION_LOGS} or {USAGE_LOGS}, got {log_type!r}")
     return f"{VENDED_LOG_GROUP_PREFIX}{log_type}/{runtime_id}"
 
 
-def delivery_resource_name(runtime_name: str, suffix: str) -> str:
-    """`<runtime>-<suffix>`, shortened with a stable hash when it would pass 60 characters.
+def vended_log_group_pattern(log_type: str, runtime_name: str) -> str:
+    """This runtime's vended-log group of one type, whatever its id (see `runtime_log_group_pattern`)."""
+    return vended_log_group_name(log_type, f"{runtime_name}-*")
 
-    Known at preview (no runtime id needed) and unique per account and region because runtime
-    names are.
-    """
-    full = f"{runtime_name}-{suffix}"
-    if len(full) <= DELIVERY_NAME_MAX:
-        return full
-    digest = hashlib.sha256(runtime_name.encode()).hexdigest()[:8]
-    keep = DELIVERY_NAME_MAX - len(suffix) - len(digest) - 2
-    return f"{runtime_name[:keep]}-{digest}-{suffix}"
+
+def delivery_source_name(runtime_name: str, log_type: str) -> str:
+    """Known at preview (no runtime id needed), unique per account and region as runtime names are."""
+    return f"{runtime_name}-{DELIVERY_SUFFIXES[log_type]}"
+
+
+def delivery_destination_name(runtime_name: str, log_type: str) -> str:
+    return f"{delivery_source_name(runtime_name, log_type)}{DESTINATION_SUFFIX}"
+
+
+def log_delivery_policy_name(runtime_name: str) -> str:
+    """The logs resource policy that lets the delivery service write this runtime's vended logs."""
+    return f"agentcore-{runtime_name}-log-delivery"
+
+
+def trace_delivery_policy_name(runtime_name: str) -> str:
+    """The X-Ray resource policy that lets the delivery service put this runtime's spans."""
+    return f"agentcore-{runtime_name}-traces-delivery"
 
 
 def alarm_name(runtime_name: str, endpoint_name: str, kind: str) -> str:
@@ -265,10 +239,6 @@ def dashboard_console_url(partition: str, region: str, name: str) -> str | None:
     if host is None:
         return None
     return f"https://{host}/cloudwatch/home?region={region}#dashboards/dashboard/{quote(name, safe='')}"
-
-
-def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
-    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,6 +323,8 @@ class AlarmSpec(Generic[ArnT]):
     treat_missing_data: str = "notBreaching"
 
 
+
+
 def alarm_specs(
     config: ObservabilityConfig,
     runtime_name: str,
@@ -379,43 +351,30 @@ def alarm_specs(
                 dimensions=dims, stat=stat, period=period,
             )
 
-        specs.append(AlarmSpec(
-            key=f"{endpoint}-errors",
-            name=alarm_name(runtime_name, endpoint, "errors"),
-            description=(
-                f"AgentCore runtime {runtime_name} endpoint {endpoint}: system + user errors reached "
-                f"{config.errors_threshold:g} in {period}s"
-            ),
-            threshold=config.errors_threshold,
-            evaluation_periods=config.alarm_evaluation_periods,
-            queries=(
+        # (kind, what reached the threshold, threshold, its unit, the metric math)
+        kinds: list[tuple[str, str, float, str, tuple[MetricQuery[ArnT], ...]]] = [
+            ("errors", "system + user errors", config.errors_threshold, "", (
                 metric("system", "SystemErrors", "Sum", False),
                 metric("user", "UserErrors", "Sum", False),
                 MetricQuery(id="errors", return_data=True, label="Errors", expression="system + user"),
-            ),
-        ))
-        specs.append(AlarmSpec(
-            key=f"{endpoint}-throttles",
-            name=alarm_name(runtime_name, endpoint, "throttles"),
-            description=(
-                f"AgentCore runtime {runtime_name} endpoint {endpoint}: throttled requests reached "
-                f"{config.throttles_threshold:g} in {period}s"
-            ),
-            threshold=config.throttles_threshold,
-            evaluation_periods=config.alarm_evaluation_periods,
-            queries=(metric("throttles", "Throttles", "Sum", True),),
-        ))
-        specs.append(AlarmSpec(
-            key=f"{endpoint}-latency-p99",
-            name=alarm_name(runtime_name, endpoint, "latency-p99"),
-            description=(
-                f"AgentCore runtime {runtime_name} endpoint {endpoint}: p99 latency reached "
-                f"{config.latency_p99_threshold_ms:g} ms over {period}s"
-            ),
-            threshold=config.latency_p99_threshold_ms,
-            evaluation_periods=config.alarm_evaluation_periods,
-            queries=(metric("latency", "Latency", "p99", True),),
-        ))
+            )),
+            ("throttles", "throttled requests", config.throttles_threshold, "",
+             (metric("throttles", "Throttles", "Sum", True),)),
+            ("latency-p99", "p99 latency", config.latency_p99_threshold_ms, " ms",
+             (metric("latency", "Latency", "p99", True),)),
+        ]
+        for kind, what, threshold, unit, queries in kinds:
+            specs.append(AlarmSpec(
+                key=f"{endpoint}-{kind}",
+                name=alarm_name(runtime_name, endpoint, kind),
+                description=(
+                    f"AgentCore runtime {runtime_name} endpoint {endpoint}: {what} reached "
+                    f"{threshold:g}{unit} in {period}s"
+                ),
+                threshold=threshold,
+                evaluation_periods=config.alarm_evaluation_periods,
+                queries=queries,
+            ))
     return specs
 
 
@@ -507,10 +466,8 @@ def dashboard_body(
 
 
 # --------------------------------------------------------------------------------------------
-# IAM: execution role statements and resource policies
+# IAM: execution role and deployer statements, resource policies
 # --------------------------------------------------------------------------------------------
-
-Statement = dict[str, Any]
 
 
 def execution_role_telemetry_statements(
@@ -521,54 +478,166 @@ def execution_role_telemetry_statements(
     runtime_name: str,
     log_groups_precreated: bool = True,
 ) -> list[Statement]:
-    """What the runtime's execution role needs so its logs, spans and metrics land in the resources
-    this package manages. Use these in place of the broader `/aws/bedrock-agentcore/runtimes/*`
-    grants of AWS's sample policy.
+    """What the runtime's execution role needs so its logs, spans and metrics land where they
+    should: AWS's runtime-permissions list for telemetry, narrowed to this runtime's log groups
+    instead of the sample policy's `/aws/bedrock-agentcore/runtimes/*`.
 
     The vended-log deliveries and Transaction Search need nothing on this role: CloudWatch Logs
-    delivers as `delivery.logs.amazonaws.com` under the resource policies below, with the
+    delivers as `delivery.logs.amazonaws.com` under the resource policies below, set up with the
     deployer's permissions.
 
     With `log_groups_precreated` (the component creates every endpoint's group), the role loses
     `logs:CreateLogGroup`: the service then cannot recreate a group without retention after a
-    destroy, which it otherwise could while sessions drain.
+    destroy, which it otherwise could while sessions drain. Without it (runtime logs not managed),
+    the service must create the groups itself and the role keeps the action.
     """
     groups = log_group_arn(partition, region, account_id, runtime_log_group_pattern(runtime_name))
-    statements: list[Statement] = [
-        {
-            "Sid": "RuntimeLogStreams",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"{groups}:log-stream:*"],
-        },
-        {
-            "Sid": "RuntimeLogGroups",
-            "Effect": "Allow",
-            "Action": ["logs:DescribeLogStreams"] + ([] if log_groups_precreated else ["logs:CreateLogGroup"]),
-            "Resource": [groups],
-        },
-        {
-            # Listed on AWS's runtime-permissions page; it takes no resource ARN.
-            "Sid": "DescribeLogGroups",
-            "Effect": "Allow",
-            "Action": ["logs:DescribeLogGroups"],
-            "Resource": "*",
-        },
-        {
-            # X-Ray's write and sampling actions have no resource-level permissions.
-            "Sid": "TraceSegments",
-            "Effect": "Allow",
-            "Action": ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-            "Resource": "*",
-        },
-        {
-            "Sid": "AgentMetrics",
-            "Effect": "Allow",
-            "Action": ["cloudwatch:PutMetricData"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"cloudwatch:namespace": AGENT_METRICS_NAMESPACE}},
-        },
+    group_actions = ["logs:DescribeLogStreams"] + ([] if log_groups_precreated else ["logs:CreateLogGroup"])
+    return [
+        allow("RuntimeLogStreams", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{groups}:log-stream:*"]),
+        allow("RuntimeLogGroups", sorted(group_actions), [groups]),
+        # Listed on AWS's runtime-permissions page; it takes no resource ARN.
+        allow("DescribeLogGroups", ["logs:DescribeLogGroups"], "*"),
+        # X-Ray's write and sampling actions have no resource-level permissions.
+        allow(
+            "TraceSegments",
+            ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            "*",
+        ),
+        allow(
+            "AgentMetrics",
+            ["cloudwatch:PutMetricData"],
+            "*",
+            {"StringEquals": {"cloudwatch:namespace": AGENT_METRICS_NAMESPACE}},
+        ),
     ]
+
+
+def deployer_telemetry_statements(
+    *, partition: str, region: str, account_id: str, runtime_name: str, config: ObservabilityConfig
+) -> list[Statement]:
+    """What later `pulumi up` / `preview` / `destroy` runs need for this runtime's observability
+    resources (the deployer role's share; sources: the CloudFormation handler permissions of
+    AWS::Logs::LogGroup / DeliverySource / DeliveryDestination / Delivery / ResourcePolicy,
+    AWS::XRay::ResourcePolicy, AWS::CloudWatch::Alarm / Dashboard, and CloudWatch's "traces sent to
+    X-Ray" and service-specific vended-log permission pages).
+
+    Everything named after this runtime (log groups, delivery sources and destinations, the X-Ray
+    policy, alarms, the dashboard) is granted whatever the switches say: the deployer cannot change
+    its own policy, so grants that followed the switches would make switching a resource on or off
+    need the bootstrap credentials, and a resource switched off would no longer be deletable.
+    Account-wide powers follow the switches: `logs:PutResourcePolicy` (no resource or condition
+    narrows it) only with vended logs or Transaction Search, and the Transaction Search actions
+    only in the stack that manages that account setting.
+    """
+    p, r, a = partition, region, account_id
+    logs = f"arn:{p}:logs:{r}:{a}"
+    sources = f"{logs}:delivery-source:{runtime_name}-*"
+    destinations = f"{logs}:delivery-destination:{runtime_name}-*"
+    # Delivery ids are generated by the service: there is no name to scope to.
+    deliveries = f"{logs}:delivery:*"
+    groups = [
+        log_group_arn(p, r, a, runtime_log_group_pattern(runtime_name)),
+        *(log_group_arn(p, r, a, vended_log_group_pattern(t, runtime_name)) for t in VENDED_LOG_TYPES),
+    ]
+    tagging = ["logs:ListTagsForResource", "logs:TagResource", "logs:UntagResource"]
+    statements = [
+        allow(
+            "TelemetryLogGroups",
+            [
+                "logs:AssociateKmsKey",
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:DisassociateKmsKey",
+                "logs:PutRetentionPolicy",
+                *tagging,
+            ],
+            groups,
+        ),
+        allow(
+            "TelemetryRead",
+            [
+                "logs:DescribeDeliveries",
+                "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "xray:GetTraceSegmentDestination",
+                "xray:ListResourcePolicies",
+            ],
+            "*",
+        ),
+        allow("LogDeliverySources", ["logs:DeleteDeliverySource", "logs:GetDeliverySource", *tagging], [sources]),
+        # Only for this runtime: the delivery source names the resource whose logs it vends.
+        allow(
+            "LogDeliverySourceWrite",
+            ["logs:PutDeliverySource"],
+            [sources],
+            {"ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime_arn_pattern(p, r, a, runtime_name)]}},
+        ),
+        # AgentCore's own consent to vend this runtime's logs and spans (a permission-only action
+        # checked by PutDeliverySource).
+        allow(
+            "RuntimeVendedLogDelivery",
+            ["bedrock-agentcore:AllowVendedLogDeliveryForResource"],
+            [runtime_arn_pattern(p, r, a, runtime_name)],
+        ),
+        allow(
+            "LogDeliveryDestinations",
+            [
+                "logs:DeleteDeliveryDestination",
+                "logs:DeleteDeliveryDestinationPolicy",
+                "logs:GetDeliveryDestination",
+                "logs:GetDeliveryDestinationPolicy",
+                "logs:PutDeliveryDestination",
+                "logs:PutDeliveryDestinationPolicy",
+                *tagging,
+            ],
+            [destinations],
+        ),
+        allow("LogDeliveryCreate", ["logs:CreateDelivery"], [deliveries, sources, destinations]),
+        allow(
+            "LogDeliveries",
+            ["logs:DeleteDelivery", "logs:GetDelivery", "logs:UpdateDeliveryConfiguration", *tagging],
+            [deliveries],
+        ),
+        allow(
+            "TraceDeliveryPolicy",
+            ["xray:DeleteResourcePolicy", "xray:PutResourcePolicy"],
+            "*",
+            {"StringEquals": {"xray:ResourcePolicyName": [trace_delivery_policy_name(runtime_name)]}},
+        ),
+        allow(
+            "Alarms",
+            [
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:ListTagsForResource",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+            ],
+            # Alarm names start with the runtime name, which has no hyphen (alarm_name).
+            [f"arn:{p}:cloudwatch:{r}:{a}:alarm:{runtime_name}-*"],
+        ),
+        allow(
+            "Dashboard",
+            ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
+            [f"arn:{p}:cloudwatch::{a}:dashboard/{dashboard_name(runtime_name, region)}"],
+        ),
+    ]
+    if config.application_logs or config.usage_logs or config.transaction_search:
+        statements.append(allow("LogResourcePolicies", ["logs:DeleteResourcePolicy", "logs:PutResourcePolicy"], "*"))
+    if config.transaction_search:
+        statements.append(
+            allow(
+                "TransactionSearchDestination",
+                ["xray:UpdateTraceSegmentDestination"],
+                "*",
+                # Spans may be sent to CloudWatch Logs, never switched back off by this role.
+                {"StringEquals": {"xray:TraceSegmentDestination": TRANSACTION_SEARCH_DESTINATION}},
+            )
+        )
+        statements.append(allow("TransactionSearchIndexing", ["xray:GetIndexingRules", "xray:UpdateIndexingRule"], "*"))
     return statements
 
 
@@ -636,36 +705,14 @@ def transaction_search_resource_policy(*, partition: str, region: str, account_i
     }
 
 
-def log_kms_key_policy_statement(
-    *, partition: str, region: str, account_id: str, dns_suffix: str, log_group_names: Sequence[str]
-) -> Statement:
-    """The statement the customer-managed key's policy needs before CloudWatch Logs can encrypt
-    these groups with it. The key is not ours, so this is handed to whoever owns its policy."""
-    return {
-        "Sid": "CloudWatchLogsEncryptAgentCoreRuntimeLogs",
-        "Effect": "Allow",
-        "Principal": {"Service": f"logs.{region}.{dns_suffix}"},
-        "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-        "Resource": "*",
-        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
-            log_group_arn(partition, region, account_id, n) for n in log_group_names
-        ]}},
-    }
-
-
 # --------------------------------------------------------------------------------------------
 # Container side
 # --------------------------------------------------------------------------------------------
 
 
-def service_name(runtime_name: str, endpoint_name: str) -> str:
-    """The OTel `service.name` AgentCore stamps on a runtime's telemetry: `<runtime>.<endpoint>`."""
-    return f"{runtime_name}.{endpoint_name}"
-
-
-def container_otel_environment(*, capture_message_content: bool = False) -> dict[str, str]:
-    """Environment the runtime should carry so `opentelemetry-instrument` (ADOT) exports what the
-    resources above expect.
+def container_otel_environment() -> dict[str, str]:
+    """Environment the runtime carries so the image's `opentelemetry-instrument` (ADOT) wrapper
+    exports what the resources above expect (the component reserves these names).
 
     Deliberately absent: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and
     OTEL_EXPORTER_OTLP_LOGS_HEADERS. AgentCore sets service.name `<runtime>.<endpoint>` and the
@@ -679,6 +726,7 @@ def container_otel_environment(*, capture_message_content: bool = False) -> dict
         "OTEL_PYTHON_CONFIGURATOR": "aws_configurator",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_TRACES_EXPORTER": "otlp",
-        # Prompts and completions stay out of spans unless the stack opts in.
-        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true" if capture_message_content else "false",
+        # Prompts and completions stay out of spans: they may hold personal data, and spans are
+        # readable by everyone with access to the account's traces.
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",
     }

@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
-from components import observability as obs
+from . import observability as obs
+from .names import agentcore_name_problem
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,15 @@ class RuntimeObservabilityArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        obs.validate_agentcore_name(self.runtime_name, "runtime_name")
+        problem = agentcore_name_problem(self.runtime_name)
+        if problem:
+            raise ValueError(f"runtime_name: {problem}")
         if not self.endpoint_names:
             raise ValueError("endpoint_names: give at least one endpoint (DEFAULT always exists)")
         for endpoint in self.endpoint_names:
-            obs.validate_agentcore_name(endpoint, "endpoint_names")
+            problem = agentcore_name_problem(endpoint)
+            if problem:
+                raise ValueError(f"endpoint_names: {problem}")
         if len(set(self.endpoint_names)) != len(self.endpoint_names):
             raise ValueError(f"endpoint_names: {list(self.endpoint_names)} lists an endpoint twice")
 
@@ -82,7 +87,16 @@ class RuntimeObservability(pulumi.ComponentResource):
             return pulumi.ResourceOptions(parent=self, **options)
 
         native_tags = [{"key": k, "value": v} for k, v in sorted(args.tags.items())]
-        keep_logs = cfg.retain_logs_on_delete
+
+        def log_group(suffix: str, group_name: pulumi.Output[str]) -> aws.cloudwatch.LogGroup:
+            return aws.cloudwatch.LogGroup(
+                f"{name}-{suffix}",
+                name=group_name,
+                retention_in_days=cfg.log_retention_days,
+                kms_key_id=cfg.log_kms_key_arn,
+                tags=dict(args.tags),
+                opts=child(retain_on_delete=cfg.retain_logs_on_delete),
+            )
 
         # 1. The runtime's own log groups, created right after the runtime and so before any
         #    invocation could make the service create them without retention. A group the service
@@ -90,28 +104,17 @@ class RuntimeObservability(pulumi.ComponentResource):
         self.runtime_log_group_names = pulumi.Output.all(
             *[runtime_id.apply(lambda rid, ep=ep: obs.runtime_log_group_name(rid, ep)) for ep in args.endpoint_names]
         ).apply(lambda names: dict(zip(args.endpoint_names, names, strict=True)))
-        runtime_groups: list[aws.cloudwatch.LogGroup] = []
-        if cfg.runtime_logs:
-            for ep in args.endpoint_names:
-                runtime_groups.append(aws.cloudwatch.LogGroup(
-                    f"{name}-runtime-{ep}",
-                    name=runtime_id.apply(lambda rid, ep=ep: obs.runtime_log_group_name(rid, ep)),
-                    retention_in_days=cfg.log_retention_days,
-                    kms_key_id=cfg.log_kms_key_arn,
-                    tags=dict(args.tags),
-                    opts=child(retain_on_delete=keep_logs),
-                ))
+        runtime_groups = [
+            log_group(f"runtime-{ep}", runtime_id.apply(lambda rid, ep=ep: obs.runtime_log_group_name(rid, ep)))
+            for ep in (args.endpoint_names if cfg.runtime_logs else ())
+        ]
 
         # 2. Vended logs (APPLICATION_LOGS, USAGE_LOGS) into our own groups, and TRACES to X-Ray.
         vended_types = [t for t, on in ((obs.APPLICATION_LOGS, cfg.application_logs), (obs.USAGE_LOGS, cfg.usage_logs)) if on]
         vended_groups = {
-            log_type: aws.cloudwatch.LogGroup(
-                f"{name}-{log_type.lower().replace('_', '-')}",
-                name=runtime_id.apply(lambda rid, t=log_type: obs.vended_log_group_name(t, rid)),
-                retention_in_days=cfg.log_retention_days,
-                kms_key_id=cfg.log_kms_key_arn,
-                tags=dict(args.tags),
-                opts=child(retain_on_delete=keep_logs),
+            log_type: log_group(
+                log_type.lower().replace("_", "-"),
+                runtime_id.apply(lambda rid, t=log_type: obs.vended_log_group_name(t, rid)),
             )
             for log_type in vended_types
         }
@@ -121,10 +124,11 @@ class RuntimeObservability(pulumi.ComponentResource):
 
         deliveries: list[aws_native.logs.Delivery] = []
 
-        def deliver(suffix: str, log_type: str, destination: dict[str, Any], after: list[pulumi.Resource]) -> None:
+        def deliver(log_type: str, destination: dict[str, Any], after: list[pulumi.Resource]) -> None:
+            suffix = obs.DELIVERY_SUFFIXES[log_type]
             source = aws_native.logs.DeliverySource(
                 f"{name}-{suffix}-source",
-                name=obs.delivery_resource_name(args.runtime_name, suffix),
+                name=obs.delivery_source_name(args.runtime_name, log_type),
                 log_type=log_type,
                 resource_arn=runtime_arn,
                 tags=native_tags,
@@ -132,7 +136,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             )
             target = aws_native.logs.DeliveryDestination(
                 f"{name}-{suffix}-destination",
-                name=obs.delivery_resource_name(args.runtime_name, f"{suffix}-dst"),
+                name=obs.delivery_destination_name(args.runtime_name, log_type),
                 tags=native_tags,
                 opts=child(depends_on=after),
                 **destination,
@@ -150,7 +154,7 @@ class RuntimeObservability(pulumi.ComponentResource):
         if vended_groups:
             delivery_policy = aws.cloudwatch.LogResourcePolicy(
                 f"{name}-log-delivery-policy",
-                policy_name=f"agentcore-{args.runtime_name}-log-delivery",
+                policy_name=obs.log_delivery_policy_name(args.runtime_name),
                 policy_document=pulumi.Output.all(
                     partition.partition, region, account_id, *[g.name for g in vended_groups.values()]
                 ).apply(lambda v: json.dumps(obs.log_delivery_resource_policy(
@@ -159,17 +163,12 @@ class RuntimeObservability(pulumi.ComponentResource):
                 opts=child(),
             )
             for log_type, group in vended_groups.items():
-                deliver(
-                    "app-logs" if log_type == obs.APPLICATION_LOGS else "usage-logs",
-                    log_type,
-                    {"delivery_destination_type": "CWL", "destination_resource_arn": group.arn},
-                    [delivery_policy],
-                )
+                deliver(log_type, {"delivery_destination_type": "CWL", "destination_resource_arn": group.arn}, [delivery_policy])
 
         if cfg.traces:
             xray_policy = aws.xray.ResourcePolicy(
                 f"{name}-traces-delivery-policy",
-                policy_name=f"agentcore-{args.runtime_name}-traces-delivery",
+                policy_name=obs.trace_delivery_policy_name(args.runtime_name),
                 policy_document=pulumi.Output.all(partition.partition, region, account_id, runtime_arn).apply(
                     lambda v: json.dumps(obs.xray_trace_delivery_policy(
                         partition=v[0], region=v[1], account_id=v[2], runtime_arn=v[3],
@@ -177,7 +176,7 @@ class RuntimeObservability(pulumi.ComponentResource):
                 ),
                 opts=child(),
             )
-            deliver("traces", obs.TRACES, {"delivery_destination_type": "XRAY"}, [xray_policy])
+            deliver(obs.TRACES, {"delivery_destination_type": "XRAY"}, [xray_policy])
 
         # 3. Transaction Search is one setting per account and region. These resources adopt it
         #    when it is already on (their create is an idempotent update) and are retained on
@@ -186,7 +185,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             account_level = child(retain_on_delete=True)
             spans_policy = aws.cloudwatch.LogResourcePolicy(
                 f"{name}-transaction-search-policy",
-                policy_name="AgentCoreTransactionSearchXRayAccess",
+                policy_name=obs.TRANSACTION_SEARCH_POLICY_NAME,
                 policy_document=pulumi.Output.all(partition.partition, region, account_id).apply(
                     lambda v: json.dumps(obs.transaction_search_resource_policy(partition=v[0], region=v[1], account_id=v[2]))
                 ),
@@ -194,7 +193,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             )
             destination = aws.xray.TraceSegmentDestination(
                 f"{name}-transaction-search",
-                destination="CloudWatchLogs",
+                destination=obs.TRANSACTION_SEARCH_DESTINATION,
                 opts=child(retain_on_delete=True, depends_on=[spans_policy]),
             )
             aws.xray.IndexingRule(

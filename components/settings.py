@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 from pydantic_core import PydanticCustomError
 
 from .args import LogLevel, NetworkMode, ServerProtocol
+from .arns import KMS_KEY_ARN, OIDC_PROVIDER_ARN, POLICY_ARN, PRINCIPAL_ARN
 from .bedrock_models import classify_model_id
 from .ecr_lifecycle import KEEP_IMAGES_MAX, KEEP_IMAGES_MIN
 from .errors import ConfigError, Problem
 from .image_ref import parse_image_uri
 from .names import agentcore_name_problem, ecr_repository_name_problem
+from .observability import ObservabilityConfig, container_otel_environment
 from .tagging import tag_problems, tag_value_problem
 
 Location = tuple[str | int, ...]
@@ -32,8 +34,9 @@ ENV_VARS_MAX = 50
 ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 ENV_KEY_MAX = 128
 ENV_VALUE_MAX = 2048
-# Set by the component itself (see `managed_environment`); the agent in agent_image/ reads them.
-MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL")
+# Set by the component itself (see `managed_environment`): the agent in agent_image/ reads the
+# first three, the image's `opentelemetry-instrument` wrapper the others.
+MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL", *container_otel_environment())
 # Would contradict AWS_REGION for SDKs that read it first.
 SHADOWING_ENV_VARS = ("AWS_DEFAULT_REGION",)
 CREDENTIAL_ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -67,10 +70,6 @@ VPC_IDS_MAX = 16
 SUBNET_ID = re.compile(r"subnet-[0-9a-zA-Z]{8,17}")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-zA-Z]{8,17}")
 
-KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")
-POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?:[0-9]{12}|aws):policy/[\w+=,.@/-]+")
-PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:(?:root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)")
-OIDC_PROVIDER_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com")
 GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 GIT_REF_NAME = re.compile(r"[A-Za-z0-9._/-]+")
 S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -343,6 +342,7 @@ class RuntimeSettings(_Model):
     deployer: DeployerSettings = DeployerSettings()
     permissions_boundary_arn: str | None = None
     tags: dict[str, str] = {}
+    observability: ObservabilityConfig = ObservabilityConfig()
 
     @field_validator("model_id")
     @classmethod
@@ -384,7 +384,11 @@ class RuntimeSettings(_Model):
         for key, item in value.items():
             if key in MANAGED_ENV_VARS or key in SHADOWING_ENV_VARS:
                 reserved = ", ".join((*MANAGED_ENV_VARS, *SHADOWING_ENV_VARS))
-                raise _fail("env_reserved", f"{key} is set by the component (from the stack's region, model and log level); reserved names: {reserved}")
+                raise _fail(
+                    "env_reserved",
+                    f"{key} is set by the component (region, model, log level and the OpenTelemetry "
+                    f"setup the observability resources expect); reserved names: {reserved}",
+                )
             if key in CREDENTIAL_ENV_VARS:
                 raise _fail(
                     "env_credentials",
@@ -521,6 +525,8 @@ def _relational_problems(s: RuntimeSettings, explicit: Mapping[str, Any]) -> lis
             problems.append((("deployer", "github", "branches"), "trust at least one of <<deployer.github.branches>>, <<deployer.github.environments>> or <<deployer.github.pull_requests>>"))
     if d.state_prefix and not d.state_bucket:
         problems.append((("deployer", "state_prefix"), "needs <<deployer.state_bucket>>"))
+    for name, switch in s.observability.inert_settings(explicit.get("observability") or {}):
+        problems.append((("observability", name), f"has no effect while <<observability.{switch}>> is false"))
     return problems
 
 
@@ -540,6 +546,8 @@ def _message(err: Any) -> str:
         return "is not a known setting"
     if kind == "missing":
         return "is required"
+    if kind == "value_error":  # a plain ValueError from a validator: its message is the rule
+        return str(err["ctx"]["error"])
     return str(err["msg"])
 
 
@@ -568,5 +576,7 @@ def arg_path(loc: Sequence[str | int]) -> str:
 
 
 def managed_environment(*, region: str, model_id: str, log_level: LogLevel) -> dict[str, str]:
-    """The container environment the component sets (names listed in MANAGED_ENV_VARS)."""
-    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value}
+    """The container environment the component sets (names listed in MANAGED_ENV_VARS): what the
+    agent reads, then what its OpenTelemetry wrapper needs to send what the observability
+    resources expect."""
+    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value, **container_otel_environment()}

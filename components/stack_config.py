@@ -2,7 +2,8 @@
 
 Why flat keys: Pulumi.yaml can declare typed config with defaults only for strings, integers,
 booleans and arrays, so every setting is a top-level key of one of those types, except the two
-maps (`environmentVariables`, `tags`), which are objects and cannot be declared there.
+maps (`environmentVariables`, `tags`) and the `observability` block, which are objects and cannot
+be declared there. The block's keys are the camelCase forms of `ObservabilityArgs`' fields.
 
 Pulumi hands a program its config as strings (arrays and objects as JSON) with Pulumi.yaml's
 defaults already filled in. A value equal to its default counts as unset, so it neither creates
@@ -12,7 +13,7 @@ that do not apply. Errors name the config key: `agentcore:idleTimeoutSeconds: ..
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
@@ -31,7 +32,8 @@ class Kind(str, Enum):
     INTEGER = "integer"
     BOOLEAN = "boolean"
     ARRAY = "array"
-    OBJECT = "object"
+    OBJECT = "object"  # a map of names to strings
+    SETTINGS = "settings"  # an object of typed settings with camelCase keys
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,12 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = tuple(
         ("secretsKmsKeyArn", ("deployer", "secrets_kms_key_arn"), Kind.STRING),
         ("permissionsBoundaryArn", ("permissions_boundary_arn",), Kind.STRING),
         ("tags", ("tags",), Kind.OBJECT),
+        ("observability", ("observability",), Kind.SETTINGS),
     )
 )
 
 # Keys Pulumi.yaml cannot declare (objects) and keys without a default (required).
-UNDECLARED_KEYS = frozenset(k.key for k in CONFIG_KEYS if k.kind is Kind.OBJECT)
+UNDECLARED_KEYS = frozenset(k.key for k in CONFIG_KEYS if k.kind in (Kind.OBJECT, Kind.SETTINGS))
 REQUIRED_KEYS = frozenset({"modelId"})
 
 
@@ -122,11 +125,30 @@ def setting_default(path: tuple[str, ...]) -> Any:
 
 
 def config_default(entry: ConfigKey) -> Any:
-    """The default Pulumi.yaml declares for a key: the setting's default, with "" / [] for unset."""
+    """The default Pulumi.yaml declares for a key: the setting's default, with "" / [] for unset
+    (an empty object for a block of settings, whose own defaults apply)."""
+    if entry.kind is Kind.SETTINGS:
+        return {}
     value = setting_default(entry.path)
     if value is None:
         return {Kind.STRING: "", Kind.ARRAY: [], Kind.OBJECT: {}}.get(entry.kind)
     return value
+
+
+def camel_case(name: str) -> str:
+    """`latency_p99_threshold_ms` -> `latencyP99ThresholdMs`, as a stack file spells a setting."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _settings_fields(entry: ConfigKey) -> dict[str, str]:
+    """camelCase key -> setting name, for a block of settings."""
+    model: type[BaseModel] = RuntimeSettings
+    for part in entry.path:
+        nested = _model_type(model.model_fields[part].annotation)
+        assert nested is not None, entry.path
+        model = nested
+    return {camel_case(name): name for name in model.model_fields}
 
 
 def _model_type(annotation: Any) -> type[BaseModel] | None:
@@ -149,11 +171,19 @@ def _parse(entry: ConfigKey, raw: str) -> Any:
         if raw.lower() in ("true", "false"):
             return raw.lower() == "true"
         raise ValueError(f"must be true or false, got {raw!r}")
+    shape = {Kind.ARRAY: "a list of strings", Kind.OBJECT: "a map of names to strings"}.get(
+        entry.kind, "an object of settings (camelCase keys, see the README)"
+    )
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
-        shape = "a list of strings" if entry.kind is Kind.ARRAY else "a map of names to strings"
         raise ValueError(f"must be {shape}, got {raw!r}") from None
+    if entry.kind is Kind.SETTINGS:
+        if not isinstance(value, dict):
+            raise ValueError(f"must be {shape}, got {raw}")
+        # Known keys become setting names; unknown ones stay as typed and are reported as such.
+        fields = _settings_fields(entry)
+        return {fields.get(key, key): item for key, item in value.items()}
     if entry.kind is Kind.ARRAY:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"must be a list of strings, got {raw}")
@@ -173,17 +203,15 @@ def _is_default(entry: ConfigKey, value: Any) -> bool:
     return value == config_default(entry)
 
 
-def config_to_args(raw: Mapping[str, str | None], *, other_keys: Iterable[str] = ()) -> dict[str, Any]:
+def config_to_args(raw: Mapping[str, str | None]) -> dict[str, Any]:
     """Component arguments from this namespace's raw config values (keys without `agentcore:`).
 
-    `other_keys` are keys of this namespace that another package reads (they are not typos).
     Raises ConfigError naming every bad key.
     """
     by_key = {entry.key: entry for entry in CONFIG_KEYS}
-    allowed = set(by_key) | set(other_keys)
     problems: list[Problem] = []
     for key in raw:
-        if key not in allowed:
+        if key not in by_key:
             close = difflib.get_close_matches(key, list(by_key), n=1)
             hint = f"; did you mean {full_key(close[0])}?" if close else ""
             problems.append(Problem(full_key(key), f"is not a known config key{hint}"))
@@ -209,10 +237,10 @@ def config_to_args(raw: Mapping[str, str | None], *, other_keys: Iterable[str] =
 
 
 def settings_from_config(
-    raw: Mapping[str, str | None], *, other_keys: Iterable[str] = ()
+    raw: Mapping[str, str | None],
 ) -> tuple[AgentCoreRuntimeArgs, RuntimeSettings]:
     """Arguments and validated settings; ConfigError names each bad `agentcore:` key."""
-    args = config_to_args(raw, other_keys=other_keys)
+    args = config_to_args(raw)
     result = parse_settings(args)
     if isinstance(result, RuntimeSettings):
         # Validated against the same fields AgentCoreRuntimeArgs declares.
@@ -230,7 +258,8 @@ def config_key_for(loc: Location, args: Mapping[str, Any]) -> str:
         if loc[: len(entry.path)] == entry.path and (best is None or len(entry.path) > len(best.path)):
             best = entry
     if best is not None:
-        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[len(best.path) :])
+        rename = camel_case if best.kind is Kind.SETTINGS else str
+        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{rename(p)}" for p in loc[len(best.path) :])
         return full_key(best.key) + rest
     # A problem about a whole block (e.g. the repository settings): name the keys that set it.
     below = [e for e in CONFIG_KEYS if e.path[: len(loc)] == tuple(loc) and _has_path(args, e.path)]

@@ -5,10 +5,12 @@ outputs a provider would report). The program, the component and every pure modu
 
 - `AwsMocks` answers the invokes the component makes (partition, caller identity, region, ECR
   authorization token) and returns realistic outputs for each resource type (ARNs in the mocked
-  partition, ECR URLs, an image digest derived from what would be built, runtime ids/versions).
-  An unexpected invoke or resource type fails the test instead of returning nothing.
+  partition, ECR URLs, an image digest derived from what would be built, runtime ids/versions,
+  log-group, delivery, alarm and dashboard ARNs). An unexpected invoke or resource type fails the
+  test instead of returning nothing. With `preview=True` it plans a fresh stack: nothing has been
+  created, so no computed output is known.
 - `RecordingMonitor` keeps what the stock mock monitor drops: each registration's parent, explicit
-  dependencies and `protect`, and the stack's exported outputs.
+  dependencies, `protect` and `retainOnDelete`, and the stack's exported outputs.
 - `stack_config` builds the config exactly as the Pulumi CLI hands it to a program: Pulumi.yaml's
   declared defaults, overridden by Pulumi.<stack>.yaml, as strings (arrays and maps as JSON) in
   the PULUMI_CONFIG environment variable.
@@ -41,10 +43,11 @@ DNS_SUFFIXES = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-go
 class AwsMocks(pulumi.runtime.Mocks):
     """What AWS (through the aws, aws-native and docker-build providers) would answer."""
 
-    def __init__(self, *, region: str, partition: str = "aws", account_id: str = ACCOUNT_ID) -> None:
+    def __init__(self, *, region: str, partition: str = "aws", account_id: str = ACCOUNT_ID, preview: bool = False) -> None:
         self.region = region
         self.partition = partition
         self.account_id = account_id
+        self.preview = preview
         self.dns_suffix = DNS_SUFFIXES[partition]
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -79,11 +82,18 @@ class AwsMocks(pulumi.runtime.Mocks):
             return "", {}  # a component: the engine keeps no state for it
         if typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider", inputs
+        if self.preview:
+            return "", inputs  # planned, not created: ids, ARNs and other computed outputs are unknown
         if typ == "aws:iam/role:Role":
             name = inputs["name"]
             return name, {**inputs, "arn": f"arn:{p}:iam::{a}:role/{name}", "uniqueId": "AROAEXAMPLEROLEID"}
         if typ == "aws:iam/rolePolicy:RolePolicy":
             return f"{inputs['role']}:{inputs['name']}", inputs
+        if typ == "aws:iam/policy:Policy":
+            arn = f"arn:{p}:iam::{a}:policy{inputs.get('path', '/')}{inputs['name']}"
+            return arn, {**inputs, "arn": arn, "policyId": "ANPAEXAMPLEPOLICYID", "attachmentCount": 1}
+        if typ == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            return f"{inputs['role']}-{hashlib.sha256(inputs['policyArn'].encode()).hexdigest()[:8]}", inputs
         if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = inputs["url"].removeprefix("https://")
             return f"arn:{p}:iam::{a}:oidc-provider/{host}", {**inputs, "arn": f"arn:{p}:iam::{a}:oidc-provider/{host}"}
@@ -131,6 +141,35 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "targetVersion": version,
                 "status": "READY",
             }
+        logs = f"arn:{p}:logs:{r}:{a}"
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            name = inputs["name"]
+            return name, {**inputs, "arn": f"{logs}:log-group:{name}", "tagsAll": inputs.get("tags", {})}
+        if typ == "aws:cloudwatch/logResourcePolicy:LogResourcePolicy":
+            return inputs["policyName"], inputs
+        if typ == "aws-native:logs:DeliverySource":
+            name = inputs["name"]
+            service = inputs["resourceArn"].split(":")[2]
+            return name, {**inputs, "arn": f"{logs}:delivery-source:{name}", "resourceArns": [inputs["resourceArn"]], "service": service}
+        if typ == "aws-native:logs:DeliveryDestination":
+            name = inputs["name"]
+            return name, {**inputs, "arn": f"{logs}:delivery-destination:{name}"}
+        if typ == "aws-native:logs:Delivery":
+            # The service generates delivery ids; derive one from what the delivery connects.
+            delivery_id = hashlib.sha256(f"{inputs['deliverySourceName']}>{inputs['deliveryDestinationArn']}".encode()).hexdigest()[:16]
+            return delivery_id, {**inputs, "deliveryId": delivery_id, "arn": f"{logs}:delivery:{delivery_id}"}
+        if typ == "aws:xray/resourcePolicy:ResourcePolicy":
+            return inputs["policyName"], {**inputs, "policyRevisionId": "1", "lastUpdatedTime": "2026-01-01T00:00:00Z"}
+        if typ == "aws:xray/traceSegmentDestination:TraceSegmentDestination":
+            return r, {**inputs, "status": "ACTIVE"}  # one per account and region
+        if typ == "aws:xray/indexingRule:IndexingRule":
+            return inputs["name"], inputs
+        if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            name = inputs["name"]
+            return name, {**inputs, "arn": f"arn:{p}:cloudwatch:{r}:{a}:alarm:{name}", "tagsAll": inputs.get("tags", {})}
+        if typ == "aws:cloudwatch/dashboard:Dashboard":
+            name = inputs["dashboardName"]
+            return name, {**inputs, "dashboardArn": f"arn:{p}:cloudwatch::{a}:dashboard/{name}"}
         raise NotImplementedError(f"unexpected resource type {typ}")
 
 
@@ -145,6 +184,7 @@ class Registration:
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
     protect: bool
+    retain_on_delete: bool
     custom: bool
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -169,6 +209,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
             custom=bool(request.custom),
             inputs=rpc.deserialize_properties(request.object),
             outputs=dict(state.state) if state else {},
@@ -277,7 +318,7 @@ def run_pulumi(
     logger.propagate = False
     monitor = RecordingMonitor(mocks)
     with _owned_event_loop() as loop:
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, logger=logger, monitor=monitor)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=mocks.preview, logger=logger, monitor=monitor)
         # set_mocks starts a root stack of its own; run_in_stack starts (and finishes, exporting
         # the program's outputs) the real one, as the Python language host does.
         set_root_resource(None)

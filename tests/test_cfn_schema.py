@@ -1,9 +1,11 @@
-"""The aws-native Runtime and RuntimeEndpoint inputs of every program run, checked against the
-CloudFormation resource schemas cfn-lint ships, so a wrong field name, enum value or pattern fails
-here instead of at deploy time."""
+"""The aws-native inputs of every program run (Runtime, RuntimeEndpoint and the log-delivery
+resources), checked against the CloudFormation resource schemas cfn-lint ships, so a wrong field
+name, enum value or pattern fails here instead of at deploy time. `cfn_schema` and `cfn_errors`
+are shared with the observability tests."""
 
 import importlib.util
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -23,7 +25,12 @@ SCHEMAS = Path(next(iter(_CFNLINT.submodule_search_locations))) / "data" / "sche
 TYPES = {
     "aws-native:bedrockagentcore:Runtime": "AWS::BedrockAgentCore::Runtime",
     "aws-native:bedrockagentcore:RuntimeEndpoint": "AWS::BedrockAgentCore::RuntimeEndpoint",
+    "aws-native:logs:DeliverySource": "AWS::Logs::DeliverySource",
+    "aws-native:logs:DeliveryDestination": "AWS::Logs::DeliveryDestination",
+    "aws-native:logs:Delivery": "AWS::Logs::Delivery",
 }
+# The schemas' name patterns are unanchored ([\w-]*): checked in full here.
+DELIVERY_NAME = re.compile(r"[\w-]{1,60}")
 
 
 @cache
@@ -82,9 +89,10 @@ def runs() -> Iterator[dict[str, Run]]:
     yield all_runs()
 
 
-def test_every_run_has_a_runtime(runs: dict[str, Run]) -> None:
+def test_every_run_has_a_runtime_and_its_deliveries(runs: dict[str, Run]) -> None:
     assert all(run.of_type("aws-native:bedrockagentcore:Runtime") for run in runs.values())
     assert sum(len(run.of_type("aws-native:bedrockagentcore:RuntimeEndpoint")) for run in runs.values()) >= len(runs) - 1
+    assert all(len(run.of_type("aws-native:logs:Delivery")) >= 2 for run in runs.values())
 
 
 @pytest.mark.parametrize(
@@ -96,6 +104,9 @@ def test_inputs_match_the_cloudformation_schema(runs: dict[str, Run], variant: s
     for pulumi_type, type_name in TYPES.items():
         for registration in run.of_type(pulumi_type):
             assert cfn_errors(type_name, run.mocks.region, registration.inputs) == [], registration.name
+            for key in ("name", "deliverySourceName"):
+                if pulumi_type.startswith("aws-native:logs:") and key in registration.inputs:
+                    assert DELIVERY_NAME.fullmatch(registration.inputs[key]), registration.inputs[key]
 
 
 def test_the_check_catches_wrong_names_enums_and_patterns(runs: dict[str, Run]) -> None:
@@ -109,6 +120,11 @@ def test_the_check_catches_wrong_names_enums_and_patterns(runs: dict[str, Run]) 
     endpoint = dict(runs["dev"].one("aws-native:bedrockagentcore:RuntimeEndpoint").inputs)
     assert cfn_errors("AWS::BedrockAgentCore::RuntimeEndpoint", "us-west-2", {**endpoint, "name": "live-1"})
     assert cfn_errors("AWS::BedrockAgentCore::RuntimeEndpoint", "us-west-2", {**endpoint, "agentRuntimeVersion": "v1"})
+    [source] = [r for r in runs["dev"].of_type("aws-native:logs:DeliverySource") if r.inputs["logType"] == "TRACES"]
+    assert cfn_errors("AWS::Logs::DeliverySource", "us-west-2", {**source.inputs, "tags": {"a": "b"}})
+    assert cfn_errors("AWS::Logs::DeliverySource", "us-west-2", {**source.inputs, "name": "x" * 61})
+    destination = runs["dev"].of_type("aws-native:logs:DeliveryDestination")[0]
+    assert cfn_errors("AWS::Logs::DeliveryDestination", "us-west-2", {**destination.inputs, "destinationArn": "x"})
 
 
 def test_the_schema_name_pattern_is_unanchored_so_names_are_checked_separately() -> None:

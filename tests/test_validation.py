@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
+from components.observability import ObservabilityConfig
 from components.settings import arg_path, validate_args
 from components.stack_config import CONFIG_KEYS, config_to_args, provider_region_problems, settings_from_config
 
@@ -45,13 +46,15 @@ CASES = [
     Case("idle below 60", {"idleTimeoutSeconds": 59}, "idleTimeoutSeconds", "between 60 and 28800 seconds"),
     Case("max lifetime above 28800", {"maxLifetimeSeconds": 28801}, "maxLifetimeSeconds", "between 60 and 28800 seconds"),
     Case("idle above max lifetime", {"idleTimeoutSeconds": 1000, "maxLifetimeSeconds": 900}, "idleTimeoutSeconds", "must not exceed"),
-    Case("too many env vars", {"environmentVariables": {f"V{i}": "x" for i in range(48)}}, "environmentVariables", "at most 47 variables"),
+    Case("too many env vars", {"environmentVariables": {f"V{i}": "x" for i in range(42)}}, "environmentVariables", "at most 41 variables"),
     Case("env key pattern", {"environmentVariables": {"1BAD": "x"}}, "environmentVariables", "[a-zA-Z_][a-zA-Z0-9_]*"),
     Case("env key with dash", {"environmentVariables": {"MY-VAR": "x"}}, "environmentVariables", "[a-zA-Z_][a-zA-Z0-9_]*"),
     Case("env value too long", {"environmentVariables": {"BIG": "x" * 2049}}, "environmentVariables", "limited to 2048 characters"),
     Case("env var the component sets", {"environmentVariables": {"AWS_REGION": "x"}}, "environmentVariables", "set by the component"),
     Case("model id in env", {"environmentVariables": {"MODEL_ID": "x"}}, "environmentVariables", "set by the component"),
     Case("region shadowed in env", {"environmentVariables": {"AWS_DEFAULT_REGION": "x"}}, "environmentVariables", "set by the component"),
+    Case("otel setup in env", {"environmentVariables": {"OTEL_TRACES_EXPORTER": "none"}}, "environmentVariables", "OpenTelemetry setup"),
+    Case("prompt capture in env", {"environmentVariables": {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true"}}, "environmentVariables", "set by the component"),
     Case("credentials in env", {"environmentVariables": {"AWS_SECRET_ACCESS_KEY": "x"}}, "environmentVariables", "credentials must not be environment variables"),
     Case("too many headers", {"requestHeaderAllowlist": _headers(21)}, "requestHeaderAllowlist", "at most 20 headers"),
     Case("header name with space", {"requestHeaderAllowlist": ["Bad Header"]}, "requestHeaderAllowlist", "not a valid header name"),
@@ -109,6 +112,36 @@ CASES = [
     Case("environment not a tag value", {"environment": "dev,prod"}, "environment", "valid tag value"),
     Case("log level", {"logLevel": "TRACE"}, "logLevel", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
     Case("protocol", {"protocol": "GRPC"}, "protocol", "'HTTP', 'MCP', 'A2A' or 'AGUI'"),
+    *(
+        Case(f"observability {key}={value!r}", {"observability": {key: value}}, f"observability.{key}", rule)
+        for key, value, rule in [
+            ("logRetentionDays", 10, "must be one of CloudWatch's retention values"),
+            ("logRetentionDays", 0, "must be one of CloudWatch's retention values"),
+            ("logRetentionDays", 4000, "must be one of CloudWatch's retention values"),
+            ("logRetentionDays", "14", "must be one of CloudWatch's retention values"),
+            ("logRetentionDays", True, "must be one of CloudWatch's retention values"),
+            ("indexingPercentage", -1, "must be a number from 0 to 100"),
+            ("indexingPercentage", 100.5, "must be a number from 0 to 100"),
+            ("indexingPercentage", "5", "must be a number from 0 to 100"),
+            ("errorsThreshold", 0, "must be a positive number"),
+            ("errorsThreshold", -3, "must be a positive number"),
+            ("throttlesThreshold", 0, "must be a positive number"),
+            ("latencyP99ThresholdMs", "fast", "must be a positive number"),
+            ("latencyP99ThresholdMs", False, "must be a positive number"),
+            ("alarmEvaluationPeriods", 0, "must be a positive whole number"),
+            ("alarmEvaluationPeriods", 1.5, "must be a positive whole number"),
+            ("alarmPeriodSeconds", 90, "must be a positive multiple of 60"),
+            ("alarmPeriodSeconds", -60, "must be a positive whole number"),
+            ("logKmsKeyArn", "alias/aws/logs", "must be a KMS key ARN"),
+            ("alarmTopicArn", "agentcore-alarms", "must be an SNS topic ARN"),
+            ("traces", "sometimes", "valid boolean"),
+        ]
+    ),
+    Case("observability topic without alarms", {"observability": {"alarms": False, "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"}}, "observability.alarmTopicArn", "has no effect while agentcore:observability.alarms is false"),
+    Case("observability indexing without search", {"observability": {"indexingPercentage": 5}}, "observability.indexingPercentage", "has no effect while agentcore:observability.transactionSearch is false"),
+    # Unknown keys keep their spelling on both paths (they have no setting name to map to).
+    Case("observability unknown key", {"observability": {"retentionDays": 14}}, "observability.retentionDays", "is not a known setting", "args.observability.retentionDays"),
+    Case("observability not an object", {"observability": ["logRetentionDays"]}, "observability", "must be an object of settings", ""),
     Case("misspelt key", {"idleTimeoutSecond": 900}, "idleTimeoutSecond", "did you mean agentcore:idleTimeoutSeconds", ""),
     Case("integer key given text", {"idleTimeoutSeconds": "soon"}, "idleTimeoutSeconds", "must be an integer", ""),
     Case("boolean key given text", {"buildOnPreview": "yes"}, "buildOnPreview", "must be true or false", ""),
@@ -165,7 +198,7 @@ def test_bad_arguments_name_the_argument_and_the_rule(case: Case) -> None:
     args = config_to_args(_raw(_base(case.config)))
     with pytest.raises(ConfigError) as info:
         validate_args(args)
-    expected = case.arg or arg_path(next(e.path for e in CONFIG_KEYS if e.key == case.key))
+    expected = case.arg or _arg_form(f"agentcore:{case.key}")
     messages = {p.key: p.message for p in info.value.problems}
     matching = [k for k in messages if k == expected or k.startswith(expected + ".") or k.startswith(expected + "[")]
     assert matching, f"no problem names {expected}: {info.value}"
@@ -174,17 +207,43 @@ def test_bad_arguments_name_the_argument_and_the_rule(case: Case) -> None:
 
 
 def _arg_form(text: str) -> str:
-    """Config keys named in a rule read as argument paths for component callers."""
+    """Config keys named in a rule read as argument paths for component callers (the camelCase
+    keys of a settings block, `agentcore:observability.transactionSearch`, as their field names)."""
+    text = re.sub(r"(agentcore:observability\.)(\w+)", lambda m: m.group(1) + _snake(m.group(2)), text)
     for entry in sorted(CONFIG_KEYS, key=lambda e: -len(e.key)):
         text = re.sub(rf"agentcore:{entry.key}(?!\w)", arg_path(entry.path), text)
     return text
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
 def test_every_problem_is_reported_at_once() -> None:
+    observability = {"logRetentionDays": 10, "indexingPercentage": 101, "errorsThreshold": 0}
     with pytest.raises(ConfigError) as info:
-        settings_from_config(_raw(_base({"idleTimeoutSeconds": 10, "runtimeName": "bad-name", "keepImages": 0})))
-    keys = {p.key for p in info.value.problems}
-    assert {"agentcore:idleTimeoutSeconds", "agentcore:runtimeName", "agentcore:keepImages"} <= keys
+        settings_from_config(
+            _raw(_base({"idleTimeoutSeconds": 10, "runtimeName": "bad-name", "keepImages": 0, "observability": observability}))
+        )
+    keys = [p.key for p in info.value.problems]
+    assert {"agentcore:idleTimeoutSeconds", "agentcore:runtimeName", "agentcore:keepImages"} <= set(keys)
+    assert [k for k in keys if k.startswith("agentcore:observability")] == [
+        "agentcore:observability.logRetentionDays",
+        "agentcore:observability.indexingPercentage",
+        "agentcore:observability.errorsThreshold",
+    ]
+    assert str(info.value).splitlines() == [f"{p.key}: {p.message}" for p in info.value.problems]
+
+
+def test_observability_keys_are_the_camel_case_of_the_component_arguments() -> None:
+    args, settings = settings_from_config(
+        _raw(_base({"observability": {"logRetentionDays": 7, "latencyP99ThresholdMs": 30000, "usageLogs": True}}))
+    )
+    assert args["observability"] == {"log_retention_days": 7, "latency_p99_threshold_ms": 30000, "usage_logs": True}
+    assert (settings.observability.log_retention_days, settings.observability.usage_logs) == (7, True)
+    # An empty block is no block: every default applies.
+    args, settings = settings_from_config(_raw(_base({"observability": {}})))
+    assert "observability" not in args and settings.observability == ObservabilityConfig()
 
 
 def test_values_equal_to_their_default_count_as_unset() -> None:
