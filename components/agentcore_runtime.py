@@ -68,6 +68,10 @@ class AwsContext:
     account_id: str
     region: str
 
+    def scope(self, runtime_name: str) -> dict[str, str]:
+        """The keyword arguments every policy builder takes: where, and for which runtime."""
+        return {"partition": self.partition, "region": self.region, "account_id": self.account_id, "runtime_name": runtime_name}
+
 
 class AgentCoreRuntime(pulumi.ComponentResource):
     """A Strands (or any HTTP/MCP/A2A) agent on Bedrock AgentCore Runtime: arm64 image pinned by
@@ -196,11 +200,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             name=execution_role_name(runtime_name),
             description=f"Assumed by Bedrock AgentCore to run the {runtime_name} runtime",
             assume_role_policy=self._aws.apply(
-                lambda ctx: json.dumps(
-                    execution_trust_policy(
-                        partition=ctx.partition, region=ctx.region, account_id=ctx.account_id, runtime_name=runtime_name
-                    )
-                )
+                lambda ctx: json.dumps(execution_trust_policy(**ctx.scope(runtime_name)))
             ),
             permissions_boundary=self._settings.permissions_boundary_arn,
             tags=self._tags,
@@ -213,20 +213,13 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         s = self._settings
         return [
             *execution_core_statements(
-                partition=ctx.partition,
-                region=ctx.region,
-                account_id=ctx.account_id,
-                runtime_name=self._runtime_name,
+                **ctx.scope(self._runtime_name),
                 model_ids=s.model_ids,
                 repository_arn=self._pull_repository_arn(ctx),
                 jwt_authorizer=s.jwt_authorizer is not None,
             ),
             *execution_role_telemetry_statements(
-                partition=ctx.partition,
-                region=ctx.region,
-                account_id=ctx.account_id,
-                runtime_name=self._runtime_name,
-                log_groups_precreated=s.observability.runtime_logs,
+                **ctx.scope(self._runtime_name), log_groups_precreated=s.observability.runtime_logs
             ),
         ]
 
@@ -464,15 +457,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             description=f"Manages the observability resources of the {self._runtime_name} runtime",
             policy=self._aws.apply(
                 lambda ctx: json.dumps(
-                    document(
-                        deployer_telemetry_statements(
-                            partition=ctx.partition,
-                            region=ctx.region,
-                            account_id=ctx.account_id,
-                            runtime_name=self._runtime_name,
-                            config=self._settings.observability,
-                        )
-                    )
+                    document(deployer_telemetry_statements(**ctx.scope(self._runtime_name), config=self._settings.observability))
                 )
             ),
             tags=self._tags,
@@ -502,10 +487,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         builds = s.image.builds
         return deployer_statements(
             DeployerScope(
-                partition=ctx.partition,
-                region=ctx.region,
-                account_id=ctx.account_id,
-                runtime_name=self._runtime_name,
+                **ctx.scope(self._runtime_name),
                 execution_role_arn=execution_role_arn,
                 deployer_role_arn=role_arn(ctx.partition, ctx.account_id, role_name),
                 telemetry_policy_arn=policy_arn(

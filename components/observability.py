@@ -23,7 +23,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from .arns import KMS_KEY_ARN, SNS_TOPIC_ARN
-from .iam_policies import Statement, allow, log_group_arn, runtime_arn_pattern
+from .iam_policies import PolicyDocument, Statement, allow, document, log_group_arn, runtime_arn_pattern
 from .names import RUNTIME_LOG_GROUP_PREFIX, runtime_log_group_pattern
 
 # --------------------------------------------------------------------------------------------
@@ -641,68 +641,64 @@ def deployer_telemetry_statements(
     return statements
 
 
+def _service_grant(
+    sid: str, service: str, actions: Sequence[str], resources: Sequence[str] | str, condition: dict[str, Any]
+) -> PolicyDocument:
+    """A resource policy with one statement granting an AWS service principal, always conditioned
+    on this account (confused-deputy guard)."""
+    return document([{**allow(sid, actions, resources, condition), "Principal": {"Service": service}}])
+
+
 def log_delivery_resource_policy(
     *, partition: str, region: str, account_id: str, log_group_names: Sequence[str]
-) -> dict[str, Any]:
+) -> PolicyDocument:
     """Lets CloudWatch Logs' delivery service write vended logs into exactly these groups
     (AWS-logs-infrastructure-V2-CloudWatchLogs; the CDK construct grants the same)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AWSLogDeliveryWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "delivery.logs.amazonaws.com"},
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"{log_group_arn(partition, region, account_id, n)}:log-stream:*" for n in log_group_names],
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"},
-            },
-        }],
-    }
+    return _service_grant(
+        "AWSLogDeliveryWrite",
+        "delivery.logs.amazonaws.com",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        [f"{log_group_arn(partition, region, account_id, n)}:log-stream:*" for n in log_group_names],
+        {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"},
+        },
+    )
 
 
-def xray_trace_delivery_policy(*, partition: str, region: str, account_id: str, runtime_arn: str) -> dict[str, Any]:
+def xray_trace_delivery_policy(*, partition: str, region: str, account_id: str, runtime_arn: str) -> PolicyDocument:
     """X-Ray resource policy for the TRACES delivery: only this runtime's spans, only from this
     account's delivery sources (AWS-logs-infrastructure-V2-XRayTraces). PutTraceSegments has no
     resource-level permissions, hence `*` narrowed by the conditions."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AWSLogDeliveryXRayWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "delivery.logs.amazonaws.com"},
-            "Action": "xray:PutTraceSegments",
-            "Resource": "*",
-            "Condition": {
-                "ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime_arn]},
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:delivery-source:*"},
-            },
-        }],
-    }
+    return _service_grant(
+        "AWSLogDeliveryXRayWrite",
+        "delivery.logs.amazonaws.com",
+        ["xray:PutTraceSegments"],
+        "*",
+        {
+            "ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime_arn]},
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:delivery-source:*"},
+        },
+    )
 
 
 TRANSACTION_SEARCH_LOG_GROUPS = ("aws/spans", "/aws/application-signals/data")
 
 
-def transaction_search_resource_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
+def transaction_search_resource_policy(*, partition: str, region: str, account_id: str) -> PolicyDocument:
     """Lets X-Ray write spans into the Transaction Search log groups (CloudWatch's CloudFormation
     recipe for Transaction Search, with its SourceArn/SourceAccount conditions)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "TransactionSearchXRayAccess",
-            "Effect": "Allow",
-            "Principal": {"Service": "xray.amazonaws.com"},
-            "Action": "logs:PutLogEvents",
-            "Resource": [f"{log_group_arn(partition, region, account_id, n)}:*" for n in TRANSACTION_SEARCH_LOG_GROUPS],
-            "Condition": {
-                "ArnLike": {"aws:SourceArn": f"arn:{partition}:xray:{region}:{account_id}:*"},
-                "StringEquals": {"aws:SourceAccount": account_id},
-            },
-        }],
-    }
+    return _service_grant(
+        "TransactionSearchXRayAccess",
+        "xray.amazonaws.com",
+        ["logs:PutLogEvents"],
+        [f"{log_group_arn(partition, region, account_id, n)}:*" for n in TRANSACTION_SEARCH_LOG_GROUPS],
+        {
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:xray:{region}:{account_id}:*"},
+            "StringEquals": {"aws:SourceAccount": account_id},
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(mo
 
     xray = json.loads(d.one("aws:xray/resourcePolicy:ResourcePolicy", "obs-traces-delivery-policy").inputs["policyDocument"])
     (statement,) = xray["Statement"]
-    assert statement["Action"] == "xray:PutTraceSegments"
+    assert statement["Action"] == ["xray:PutTraceSegments"]
     assert statement["Condition"]["ForAllValues:ArnLike"] == {"logs:LogGeneratingResourceArns": [d.runtime_arn]}
 
     # Destinations are created only once their policy exists.
