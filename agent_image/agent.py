@@ -26,13 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing, asynccontextmanager
 
 import boto3
-from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
-from bedrock_agentcore.runtime.models import (
-    ACCESS_TOKEN_HEADER,
-    IDENTITY_WAT_HEADER,
-    REQUEST_ID_HEADER,
-    SESSION_HEADER,
-)
 from botocore.config import Config
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -44,7 +37,8 @@ from starlette.types import Receive, Scope, Send
 from strands import Agent
 from strands.models import BedrockModel
 
-from agentcore_agent import errors, logs
+from agentcore_agent import errors, identity, logs
+from agentcore_agent.contract import ACCESS_TOKEN_HEADER, IDENTITY_WAT_HEADER, REQUEST_ID_HEADER, SESSION_HEADER
 from agentcore_agent.errors import ApiError
 from agentcore_agent.health import background
 from agentcore_agent.payload import Invocation, parse_invocation
@@ -116,10 +110,11 @@ async def invocations(request: Request) -> Response:
     if isinstance(parsed, ApiError):
         return _error(request, parsed)
 
-    BedrockAgentCoreContext.set_request_context(request.headers.get(REQUEST_ID_HEADER) or "", session_id)
-    token = request.headers.get(IDENTITY_WAT_HEADER) or request.headers.get(ACCESS_TOKEN_HEADER)
-    if token:
-        BedrockAgentCoreContext.set_workload_access_token(token)  # for AgentCore Identity in tools
+    identity.publish(
+        request.headers.get(REQUEST_ID_HEADER) or "",
+        session_id,
+        request.headers.get(IDENTITY_WAT_HEADER) or request.headers.get(ACCESS_TOKEN_HEADER),
+    )
     request.state.stream = parsed.stream
     headers = {SESSION_HEADER: session_id}
     if parsed.stream:

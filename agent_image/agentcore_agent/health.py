@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bedrock_agentcore.runtime.models import PingStatus
+from .contract import PingStatus
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,107 @@
+"""AgentCore Identity: the workload access token AgentCore sends reaches the agent's tools.
+
+Tools that call AgentCore Identity read the token (and the request's session id) from
+``bedrock_agentcore``'s request context. The app loads that SDK only when a request brings a token
+(it costs startup time otherwise), so these tests check both halves: the SDK is not loaded at
+startup, and a tool sees each request's own token and session id.
+
+The server is the real app under uvicorn, from the image's locked environment, with one extra tool
+appended to ``agentcore_agent.tools.BUILTIN_TOOLS`` the way a user adds tools; like a typical
+Identity tool it imports the SDK itself, here inside its body so the lazy path is what is tested.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.agent_server import AGENT_DIR, AGENT_VENV, SESSION, ServerProcess, agent_environment, free_port
+from tests.bedrock_emulator import BedrockEmulator
+
+WHOAMI_SERVER = '''
+import sys
+
+import uvicorn
+from strands import tool
+
+from agentcore_agent import tools
+
+
+@tool
+def whoami() -> str:
+    """Report the workload access token and session id an AgentCore Identity call would use."""
+    from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
+
+    token = BedrockAgentCoreContext.get_workload_access_token()
+    return f"token={token} session={BedrockAgentCoreContext.get_session_id()}"
+
+
+tools.BUILTIN_TOOLS.append(whoami)
+import agent
+
+uvicorn.run(agent.app, host="127.0.0.1", port=int(sys.argv[1]), log_config=None)
+'''
+
+
+def test_the_sdk_is_not_loaded_at_startup(agent_venv: Path, bedrock: BedrockEmulator) -> None:
+    env = {**os.environ, **agent_environment(bedrock.url)}
+    completed = subprocess.run(  # noqa: S603 - the image's own interpreter and app
+        [str(AGENT_VENV / "bin" / "python"), "-c", "import sys, agent; print(sorted(sys.modules))"],
+        cwd=AGENT_DIR,
+        env={key: value for key, value in env.items() if value is not None},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    modules = completed.stdout.splitlines()[-1]
+    assert "'strands'" in modules  # the app really was imported
+    assert "bedrock_agentcore" not in modules
+
+
+@pytest.fixture(scope="module")
+def server(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess]:
+    port = free_port()
+    process = ServerProcess(
+        [str(agent_venv / "bin" / "python"), "-c", WHOAMI_SERVER, str(port)],
+        port=port,
+        cwd=AGENT_DIR,
+        env=agent_environment(bedrock.url),
+    )
+    with process:
+        yield process
+
+
+def ask_whoami(server: ServerProcess, headers: dict[str, str]) -> str:
+    session = f"identity-session-{uuid.uuid4()}"
+    response = httpx.post(
+        server.url + "/invocations",
+        json={"prompt": f"who am I {uuid.uuid4().hex[:8]} [[tool:whoami]]"},
+        headers={SESSION: session, **headers},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    completion = response.json()["completion"]
+    return completion.replace(session, "<session>")
+
+
+def test_a_tool_sees_the_requests_workload_token_and_session(server: ServerProcess) -> None:
+    token = f"wat-{uuid.uuid4().hex}"
+    answer = ask_whoami(server, {"X-Amz-Bedrock-AgentCore-Identity-WAT": token})
+    assert answer == f"Tool result: token={token} session=<session>"
+
+
+def test_the_older_token_header_name_works_too(server: ServerProcess) -> None:
+    token = f"legacy-{uuid.uuid4().hex}"
+    assert ask_whoami(server, {"WorkloadAccessToken": token}) == f"Tool result: token={token} session=<session>"
+
+
+def test_a_request_without_a_token_sees_none_not_an_earlier_requests(server: ServerProcess) -> None:
+    ask_whoami(server, {"X-Amz-Bedrock-AgentCore-Identity-WAT": f"earlier-{uuid.uuid4().hex}"})
+    assert ask_whoami(server, {}) == "Tool result: token=None session=<session>"
