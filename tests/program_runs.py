@@ -1,6 +1,7 @@
 """The program runs the schema and IAM checks cover: both real stacks, and variants of dev that
 switch on every optional path (GitHub OIDC, boundary, state backend, KMS keys, bring-your-own
-images, VPC, JWT, other protocols, GovCloud, no deployer)."""
+images, VPC, JWT, other protocols, GovCloud, no deployer, observability off or with a KMS key and
+an alarm topic)."""
 
 from functools import cache
 from typing import Any
@@ -58,6 +59,23 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:modelId": "us-gov.anthropic.claude-3-haiku-20240307-v1:0",
         "agentcore:additionalModelIds": ["anthropic.claude-3-haiku-20240307-v1:0"],
     },
+    # Every observability switch off: no observability resources, and the service creates (and
+    # so the execution role may create) the runtime's log groups itself.
+    "observability-off": {
+        "agentcore:observability": {
+            "runtimeLogs": False, "applicationLogs": False, "usageLogs": False, "traces": False,
+            "alarms": False, "dashboard": False,
+        },
+    },
+    "observability-kms-topic": {
+        "agentcore:observability": {
+            "logKmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/22222222-3333-4444-5555-666666666666",
+            "alarmTopicArn": "arn:aws:sns:us-west-2:123456789012:agent-alarms",
+            "usageLogs": True,
+            "retainLogsOnDelete": True,
+            "logRetentionDays": 90,
+        },
+    },
     "minimal": {
         "agentcore:deployerRole": False,
         "agentcore:endpointName": "",
@@ -70,6 +88,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 PARTITIONS = {"govcloud": "aws-us-gov"}
+ALL_RUNS = ["dev", "prod", *VARIANTS]
 
 
 @cache

@@ -334,15 +334,17 @@ def run_program(
     overrides: dict[str, Any] | None = None,
     partition: str = "aws",
     root: Path = ROOT,
+    preview: bool = False,
 ) -> Run:
-    """Run the real `__main__.py` for `stack`, from the project directory, as `pulumi up` would."""
+    """Run the real `__main__.py` for `stack`, from the project directory, as `pulumi up` would
+    (or as the first `pulumi preview` of a new stack would, with `preview`)."""
     config = stack_config(stack, overrides, root)
     project = load_yaml(root / "Pulumi.yaml")["name"]
     region = config["aws:region"]
     monkeypatch.chdir(root)
     return run_pulumi(
         lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"),
-        mocks=AwsMocks(region=region, partition=partition),
+        mocks=AwsMocks(region=region, partition=partition, preview=preview),
         project=project,
         stack=stack,
         config=config,

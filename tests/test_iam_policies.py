@@ -15,7 +15,7 @@ import pytest
 from policy_sentry.querying.actions import get_action_data
 from policy_sentry.querying.all import get_all_actions
 
-from tests.program_runs import VARIANTS, all_runs
+from tests.program_runs import ALL_RUNS, VARIANTS, all_runs
 from tests.pulumi_mocks import Registration, Run, run_program
 
 INLINE_ROLE_POLICY_MAX = 10_240  # characters of all a role's inline policies, whitespace excluded (IAM quota)
@@ -105,7 +105,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-ALL_VARIANTS = ["dev", "prod", "github-oidc", "existing-oidc-provider", "byo-private-image", "byo-public-image", "vpc-jwt", "govcloud", "minimal"]
+ALL_VARIANTS = ALL_RUNS
 
 
 def action_problems(statement: dict[str, Any]) -> list[str]:

@@ -560,6 +560,19 @@ def test_dashboard_graphs_only_metrics_that_exist_for_this_runtime(runs: dict[st
     assert all(w["properties"].get("region", region) == region for w in body["widgets"])
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_first_preview_plans_every_resource_before_anything_exists(
+    runs: dict[str, Run], stack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = run_program(stack, monkeypatch, preview=True)
+    created = runs[stack]
+    assert sorted((r.type, r.name) for r in planned.registrations) == sorted((r.type, r.name) for r in created.registrations)
+    # Names that need no runtime id are final already in the plan.
+    for typ in (SOURCE, DESTINATION, ALARM):
+        assert sorted(r.inputs["name"] for r in planned.of_type(typ)) == sorted(r.inputs["name"] for r in created.of_type(typ))
+    assert planned.one(MANAGED_POLICY).inputs["name"] == f"agentcore-{stack}-deployer-telemetry"
+
+
 def test_dev_endpoint_follows_the_runtime_version(runs: dict[str, Run]) -> None:
     run = runs["dev"]
     endpoint, runtime = run.one(ENDPOINT), run.one(RUNTIME)

@@ -181,3 +181,41 @@ def test_minimal_variant(runs: dict[str, Run]) -> None:
     resources = {arn for s in doc(named(run, ROLE_POLICY, "execution-policy"))["Statement"] for arn in s["Resource"] if s["Sid"].startswith("InvokeModel")}
     assert "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0" in resources
     assert "arn:aws:bedrock:eu-west-3::foundation-model/amazon.nova-lite-v1:0" in resources
+
+
+def test_observability_switched_off(runs: dict[str, Run]) -> None:
+    run = runs["observability-off"]
+    observability = run.one("agentcore:observability:RuntimeObservability")
+    assert [r for r in run.registrations if r.parent == observability.urn] == []
+    # The service creates the runtime's log groups itself now, so the role may.
+    execution = sids(doc(named(run, ROLE_POLICY, "execution-policy")))
+    assert execution["RuntimeLogGroups"]["Action"] == ["logs:CreateLogGroup", "logs:DescribeLogStreams"]
+    # The names are still reported (the service creates these groups on first invocation).
+    runtime_id = run.outputs["runtimeId"]
+    assert run.outputs["runtimeLogGroupNames"] == {
+        "DEFAULT": f"/aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT",
+        "live": f"/aws/bedrock-agentcore/runtimes/{runtime_id}-live",
+    }
+    assert run.outputs["vendedLogGroupNames"] == {} and run.outputs["alarmArns"] == {}
+    assert run.outputs.get("dashboardUrl") is None
+    # No vended logs, no Transaction Search: no account-wide logs resource-policy power.
+    telemetry = sids(doc(run.one("aws:iam/policy:Policy")))
+    assert "LogResourcePolicies" not in telemetry and "TelemetryLogGroups" in telemetry
+
+
+def test_observability_with_a_kms_key_and_an_alarm_topic(runs: dict[str, Run]) -> None:
+    run = runs["observability-kms-topic"]
+    settings = VARIANTS["observability-kms-topic"]["agentcore:observability"]
+    groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(groups) == 4  # DEFAULT, live, application and usage logs
+    for group in groups:
+        assert group.inputs["kmsKeyId"] == settings["logKmsKeyArn"]
+        assert group.inputs["retentionInDays"] == 90
+        assert group.retain_on_delete is True
+    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(alarms) == 6
+    for alarm in alarms:
+        assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == [settings["alarmTopicArn"]]
+    # The deployer may associate the key with its own log groups (and only those).
+    telemetry = sids(doc(run.one("aws:iam/policy:Policy")))["TelemetryLogGroups"]
+    assert {"logs:AssociateKmsKey", "logs:DisassociateKmsKey"} <= set(telemetry["Action"])
