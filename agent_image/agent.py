@@ -140,7 +140,7 @@ class TurnEventStream(Response):
     would begin in one context and end in another (OpenTelemetry, which Strands uses, refuses
     to detach a context across tasks), and it never closes the body when the client leaves,
     which would keep the session locked. Here the whole turn runs in the request's own task; a
-    watcher only notes a disconnect, and the turn is then cancelled at its next event.
+    watcher task only reads the request's messages and cancels the turn on a disconnect.
     """
 
     media_type = "text/event-stream"
@@ -157,23 +157,25 @@ class TurnEventStream(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         cancel = threading.Event()
-        disconnected = asyncio.Event()
-        watcher = asyncio.create_task(_watch_disconnect(receive, disconnected))
+        watcher = asyncio.create_task(_watch_disconnect(receive, cancel))
         try:
             async with _turn(self._session_id, self._prompt, cancel) as events:
                 try:
-                    first = await anext(events)
+                    first = await anext(events, None)
                 except Exception as failure:  # noqa: BLE001 - nothing sent yet: answer with a status
-                    error = _error(self._request, _model_failure(failure), self._headers)
+                    first = _model_failure(failure)
+                if first is None and cancel.is_set():
+                    return  # the client left before the first event: nobody to answer
+                if not isinstance(first, Delta | Final):
+                    error = _error(self._request, first or errors.INTERNAL, self._headers)
                     await error(scope, receive, send)
                     return
                 await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
                 await self._send_event(send, first)
                 try:
                     async for event in events:
-                        if disconnected.is_set():
-                            cancel.set()  # tells the model thread to drop the stream
-                            break
+                        if cancel.is_set():
+                            break  # the client left; closing the turn lets Strands end it (see turns)
                         await self._send_event(send, event)
                 except Exception as failure:  # noqa: BLE001 - status 200 is out: report in-band
                     api_error = _model_failure(failure)
@@ -189,10 +191,11 @@ class TurnEventStream(Response):
         await send({"type": "http.response.body", "body": data.encode(), "more_body": True})
 
 
-async def _watch_disconnect(receive: Receive, disconnected: asyncio.Event) -> None:
+async def _watch_disconnect(receive: Receive, cancel: threading.Event) -> None:
+    """Cancel the turn when the client disconnects (Strands checks the signal every 50 ms)."""
     while (await receive())["type"] != "http.disconnect":
         pass
-    disconnected.set()
+    cancel.set()
 
 
 @asynccontextmanager

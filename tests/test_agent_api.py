@@ -77,6 +77,8 @@ def agent(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess]
     result = server.stop()
     server.cleanup()
     assert_clean_exit(result.returncode, result.output)
+    # Every scenario above (failures, disconnects, tools) ended its spans in its own task.
+    assert "Failed to detach context" not in result.output, result.output[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +154,21 @@ def test_json_answer_has_completion_session_stop_reason_and_usage(client: httpx.
     assert usage["output_tokens"] == 3  # the emulator's default: three chunks, one token each
     assert usage["input_tokens"] > 0
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+
+
+def test_usage_counts_each_turns_own_model_calls(client: httpx.Client, bedrock: BedrockEmulator) -> None:
+    tag, session = nonce(), session_id()
+    prompts = [f"first {tag} [[chunks:3]]", f"second {tag} [[chunks:5]]", f"third {tag} [[tool:current_time]]"]
+    usages = [invoke(client, prompt, session=session).json()["usage"] for prompt in prompts]
+    # The model calls in arrival order: one per plain turn, two for the tool turn.
+    calls = bedrock.requests_mentioning(tag)
+    assert len(calls) == 4
+    per_turn = [calls[0:1], calls[1:2], calls[2:4]]
+    for usage, turn_calls, outputs in zip(usages, per_turn, (3, 5, 1 + 3), strict=True):
+        # The emulator counts a call's input as the words of its messages and its output as its
+        # chunks (a tool call is one); a turn's usage is the sum over its own calls only.
+        inputs = sum(len(json.dumps(call.body["messages"]).split()) for call in turn_calls)
+        assert usage == {"input_tokens": inputs, "output_tokens": outputs, "total_tokens": inputs + outputs}
 
 
 def test_model_receives_the_configured_system_prompt_and_built_in_tools(
@@ -315,6 +332,23 @@ def test_client_leaving_a_stream_frees_its_session_at_once(client: httpx.Client,
     after = client.post("/invocations", json={"prompt": f"after {tag}"}, headers={SESSION: session}, timeout=10)
     assert after.status_code == 200
     assert turn_number(after.json()["completion"]) == 2  # the abandoned turn left no history
+
+
+def test_a_stream_abandoned_while_queued_never_reaches_the_model(
+    client: httpx.Client, agent: ServerProcess, bedrock: BedrockEmulator
+) -> None:
+    tag, session = nonce(), session_id()
+    with ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(invoke, client, f"busy {tag} [[chunks:4]] [[delay:0.5]]", session=session)
+        time.sleep(0.5)  # the first turn holds the session now
+        payload = {"prompt": f"queued then gone {tag}", "stream": True}
+        with httpx.Client(base_url=agent.url, timeout=30) as leaving:
+            with pytest.raises(httpx.ReadTimeout):  # it waits behind the busy turn; the client gives up
+                leaving.post("/invocations", json=payload, headers={SESSION: session}, timeout=0.5)
+        assert turn_number(busy.result().json()["completion"]) == 1
+    after = invoke(client, f"after {tag}", session=session)
+    assert turn_number(after.json()["completion"]) == 2
+    assert bedrock.requests_containing(f"queued then gone {tag}") == []
 
 
 # --- bad input -----------------------------------------------------------------------------------

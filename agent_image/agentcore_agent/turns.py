@@ -7,20 +7,34 @@ need only text deltas and the final answer.
 Why restore history on failure: a turn that fails (throttling, a broken stream) may leave the
 user's message without an answer in the agent's history, and Bedrock rejects a conversation whose
 roles do not alternate. Putting the history back as it was makes a retry of the same prompt work.
+
+Why Strands' stream is always read to its end, even when the caller stops early (a client that
+left): closing it early leaves the generators nested inside it suspended, and the event loop
+closes them later in a task of its own, where OpenTelemetry cannot detach the span contexts they
+attached in the request's task ("was created in a different Context") and the agent's span ends
+as cancelled. So a turn whose caller stops is cancelled instead (Strands checks the signal every
+few tens of milliseconds and ends the turn itself) and its remaining events are dropped.
+
+Why trim the metrics: Strands keeps every turn's cycles and traces in ``agent.event_loop_metrics``
+for the agent's lifetime, about 1.7 KB a turn that no client reads. After each turn only the
+latest invocation (this turn's usage, and the context size the conversation manager reads) stays.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from strands import Agent
 from strands.agent import AgentResult
+from strands.telemetry.metrics import EventLoopMetrics
 
 from .sessions import Session
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,29 +62,53 @@ class Final:
 async def run_turn(
     session: Session[Agent], prompt: str, cancel: threading.Event | None = None
 ) -> AsyncIterator[Delta | Final]:
-    """Yield deltas then one Final; waits for the session's earlier turns first.
+    """Yield deltas then one Final (none if cancelled); waits for the session's earlier turns first.
 
     The session lock is held until this generator finishes or is closed, so callers must close
-    it (``contextlib.aclosing``) when they stop early. Setting ``cancel`` first lets the model
-    thread drop its stream at the next chunk instead of reading it to the end.
+    it (``contextlib.aclosing``) when they stop early; closing cancels the turn and waits for
+    Strands to end it. Setting ``cancel`` (e.g. when the client disconnects) makes the model
+    call stop at once instead of reading its answer to the end.
     """
+    cancel = cancel or threading.Event()
     async with session.lock:
+        if cancel.is_set():  # cancelled while waiting for the session's earlier turns
+            return
         agent = session.agent
         saved_history = list(agent.messages)
-        finished = False
+        events = agent.stream_async(prompt, cancel_signal=cancel)
+        result: AgentResult | None = None
         try:
-            async with aclosing(agent.stream_async(prompt, cancel_signal=cancel)) as events:
-                async for event in events:
-                    text = event.get("data")
-                    if isinstance(text, str) and text:
-                        yield Delta(text)
-                    result = event.get("result")
-                    if isinstance(result, AgentResult):
-                        finished = True
-                        yield _final(result)
+            async for event in events:
+                text = event.get("data")
+                if isinstance(text, str) and text and not cancel.is_set():
+                    yield Delta(text)
+                if isinstance(event.get("result"), AgentResult):
+                    result = event["result"]
         finally:
-            if not finished:
+            if result is None:  # stopped early by the caller, or failed
+                cancel.set()
+                await _drain(events)
+            if result is None or cancel.is_set():
                 agent.messages[:] = saved_history
+            _trim_metrics(agent.event_loop_metrics)
+        if result is not None and not cancel.is_set():  # a cancelled turn ends without a Final
+            yield _final(result)
+
+
+async def _drain(events: AsyncGenerator[dict[str, Any], None]) -> None:
+    """Read a cancelled turn's remaining events so Strands finishes it in this task."""
+    try:
+        async for _ in events:
+            pass
+    except Exception:  # noqa: BLE001 - the turn is abandoned; its caller has its own outcome
+        logger.debug("abandoned turn ended with an error", exc_info=True)
+
+
+def _trim_metrics(metrics: EventLoopMetrics) -> None:
+    """Keep only the latest invocation's metrics; drop the cycle history Strands accumulates."""
+    del metrics.agent_invocations[:-1]
+    metrics.traces.clear()
+    metrics.cycle_durations.clear()
 
 
 def _final(result: AgentResult) -> Final:
