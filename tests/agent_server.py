@@ -14,14 +14,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -190,15 +193,52 @@ def sync_agent_environment(project: Path = AGENT_DIR) -> Path:
     return project / ".venv"
 
 
+def dockerfile_instructions(dockerfile: Path = AGENT_DIR / "Dockerfile") -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
+    logical, current = [], ""
+    for line in dockerfile.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        logical.append(current + stripped)
+        current = ""
+    return [(entry.split(None, 1)[0].upper(), entry.split(None, 1)[1]) for entry in logical]
+
+
 def container_command(dockerfile: Path = AGENT_DIR / "Dockerfile") -> list[str]:
     """The image's CMD (exec form), read from the Dockerfile so tests run what the image runs."""
-    for line in dockerfile.read_text().splitlines():
-        if line.startswith("CMD "):
-            command = json.loads(line[4:])
+    for instruction, arguments in dockerfile_instructions(dockerfile):
+        if instruction == "CMD":
+            command = json.loads(arguments)
             if not (isinstance(command, list) and all(isinstance(part, str) for part in command)):
                 raise ValueError(f"{dockerfile}: CMD must be a JSON array of strings")
             return command
     raise ValueError(f"{dockerfile}: no CMD line")
+
+
+def image_environment(dockerfile: Path = AGENT_DIR / "Dockerfile") -> dict[str, str]:
+    """Every ``ENV NAME=value`` the image sets, in order (later ones win), values unquoted."""
+    env: dict[str, str] = {}
+    for instruction, arguments in dockerfile_instructions(dockerfile):
+        if instruction == "ENV":
+            for assignment in shlex.split(arguments):
+                name, separator, value = assignment.partition("=")
+                if not separator:
+                    raise ValueError(f"{dockerfile}: write ENV as NAME=value, not {assignment!r}")
+                env[name] = value
+    return env
+
+
+def image_otel_environment(dockerfile: Path = AGENT_DIR / "Dockerfile") -> dict[str, str]:
+    """The image's own OpenTelemetry settings (its ``OTEL_*`` ENV), which its CMD runs with.
+
+    Only these are taken: the image's other ENV (PATH, HOME, uv's build settings) describe its
+    file-system layout, which a local run does not have.
+    """
+    return {name: value for name, value in image_environment(dockerfile).items() if name.startswith("OTEL_")}
 
 
 def image_python_minor(dockerfile: Path = AGENT_DIR / "Dockerfile") -> str:
@@ -235,9 +275,11 @@ def agent_environment(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_url,
-        # The CMD's OpenTelemetry wrapper stays on, configured as AgentCore configures it, but
-        # exports nothing. Without AGENT_OBSERVABILITY_ENABLED the AWS distro probes the EC2/ECS/
-        # EKS metadata endpoints (off-machine addresses) to describe its host.
+        # The CMD's OpenTelemetry wrapper stays on, with the image's own OTEL_* settings,
+        # configured as AgentCore configures it, but exports nothing. Without
+        # AGENT_OBSERVABILITY_ENABLED the AWS distro probes the EC2/ECS/EKS metadata endpoints
+        # (off-machine addresses) to describe its host.
+        **image_otel_environment(),
         "AGENT_OBSERVABILITY_ENABLED": "true",
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_METRICS_EXPORTER": "none",
@@ -264,6 +306,97 @@ def start_agent(
         startup_timeout=startup_timeout,
     )
     return server.start()
+
+
+# --- Receiving the agent's telemetry ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportedSpan:
+    """One span as the server exported it over OTLP (ids as hex, attributes as plain values)."""
+
+    scope: str
+    name: str
+    kind: int  # OTLP SpanKind: 1 internal, 2 server, 3 client
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    status_code: int  # OTLP status: 0 unset, 1 ok, 2 error
+    attributes: dict[str, Any]
+
+
+class OtlpSink:
+    """A loopback OTLP/HTTP (protobuf) receiver: keeps what the instrumented server exports.
+
+    Point ``OTEL_EXPORTER_OTLP_ENDPOINT`` at ``.url``; the image's CMD then exports its spans
+    here instead of to AWS, so a test can see which spans the kept instrumentation produces.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._posts: list[tuple[str, bytes]] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with sink._lock:
+                    sink._posts.append((self.path, body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: tests read the spans."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-sink", daemon=True)
+
+    def spans(self) -> list[ExportedSpan]:
+        """Every span received so far, decoded from the OTLP trace export requests."""
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: PLC0415
+            ExportTraceServiceRequest,
+        )
+
+        with self._lock:
+            bodies = [body for path, body in self._posts if path == "/v1/traces"]
+        spans = []
+        for body in bodies:
+            for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        attributes = {
+                            item.key: getattr(item.value, item.value.WhichOneof("value") or "string_value")
+                            for item in span.attributes
+                        }
+                        spans.append(
+                            ExportedSpan(
+                                scope=scope_spans.scope.name,
+                                name=span.name,
+                                kind=span.kind,
+                                trace_id=span.trace_id.hex(),
+                                span_id=span.span_id.hex(),
+                                parent_span_id=span.parent_span_id.hex(),
+                                status_code=span.status.code,
+                                attributes=attributes,
+                            )
+                        )
+        return spans
+
+    def __enter__(self) -> OtlpSink:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 # --- Reading the agent's answers --------------------------------------------------------------

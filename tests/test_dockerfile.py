@@ -13,28 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent_server import AGENT_DIR, REPO_ROOT, container_command, image_python_minor
+from tests.agent_server import AGENT_DIR, REPO_ROOT, container_command, dockerfile_instructions, image_python_minor
 
 DOCKERFILE = AGENT_DIR / "Dockerfile"
 
 
-def instructions(path: Path = DOCKERFILE) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
-    logical, current = [], ""
-    for line in path.read_text().splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            current += stripped[:-1] + " "
-            continue
-        logical.append(current + stripped)
-        current = ""
-    return [(entry.split(None, 1)[0].upper(), entry.split(None, 1)[1]) for entry in logical]
-
-
 def only(name: str) -> str:
-    (value,) = [arguments for instruction, arguments in instructions() if instruction == name]
+    (value,) = [arguments for instruction, arguments in dockerfile_instructions() if instruction == name]
     return value
 
 
@@ -63,12 +48,12 @@ def test_python_minor_matches_the_image_project_and_its_lock() -> None:
 
 
 def test_dependencies_come_from_the_lock_with_bytecode_and_no_dev_group() -> None:
-    runs = [arguments for instruction, arguments in instructions() if instruction == "RUN"]
+    runs = [arguments for instruction, arguments in dockerfile_instructions() if instruction == "RUN"]
     sync = [run for run in runs if "uv sync" in run]
     assert len(sync) == 1
     assert "--frozen" in sync[0] and "--no-dev" in sync[0]
     assert "source=uv.lock" in sync[0] and "source=pyproject.toml" in sync[0]
-    env = " ".join(arguments for instruction, arguments in instructions() if instruction == "ENV")
+    env = " ".join(arguments for instruction, arguments in dockerfile_instructions() if instruction == "ENV")
     assert "UV_COMPILE_BYTECODE=1" in env
     assert "UV_PYTHON_DOWNLOADS=never" in env
 
@@ -78,7 +63,7 @@ def test_runs_as_a_numeric_non_root_user_and_exposes_8080() -> None:
     assert re.fullmatch(r"\d+(:\d+)?", user), "AgentCore needs a numeric USER"
     assert all(int(part) != 0 for part in user.split(":"))
     assert only("EXPOSE") == "8080"
-    names = [instruction for instruction, _ in instructions()]
+    names = [instruction for instruction, _ in dockerfile_instructions()]
     assert names.index("USER") > max(index for index, name in enumerate(names) if name in ("RUN", "COPY"))
 
 
@@ -91,7 +76,7 @@ def test_command_serves_agent_app_on_8080_under_opentelemetry_with_graceful_shut
 
 
 def test_few_layers() -> None:
-    layers = [instruction for instruction, _ in instructions() if instruction in ("RUN", "COPY", "ADD")]
+    layers = [instruction for instruction, _ in dockerfile_instructions() if instruction in ("RUN", "COPY", "ADD")]
     assert len(layers) <= 5  # the base image brings its own; AgentCore fails images over 53
 
 
@@ -108,5 +93,5 @@ def test_dockerignore_excludes_everything_else() -> None:
     patterns = [line for line in lines if line and not line.startswith("#")]
     assert patterns[0] == "*"  # deny by default: no .venv, caches or stray secrets in the context
     assert "**/__pycache__" in patterns
-    copied = {arguments.split()[0] for instruction, arguments in instructions() if instruction == "COPY"}
+    copied = {arguments.split()[0] for instruction, arguments in dockerfile_instructions() if instruction == "COPY"}
     assert copied == {"agent.py", "agentcore_agent"}
