@@ -105,6 +105,24 @@ def test_every_configuration_rule_names_its_variable(agent_venv: Path) -> None:
         assert line.startswith(message), line
 
 
+def test_garbage_collection_runs_once_the_app_is_loaded(agent_venv: Path, bedrock: BedrockEmulator) -> None:
+    """The app loads with the collector off and freezes what it loaded; it must switch it back on,
+    or every reference cycle a turn creates would be kept for the life of the process."""
+    env = {**os.environ, **agent_environment(bedrock.url)}
+    completed = subprocess.run(  # noqa: S603 - the image's own interpreter and app
+        [str(agent_venv / "bin" / "python"), "-c", "import gc, agent; print(gc.isenabled(), gc.get_freeze_count())"],
+        cwd=AGENT_DIR,
+        env={key: value for key, value in env.items() if value is not None},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    enabled, frozen = completed.stdout.split()[-2:]
+    assert enabled == "True"
+    assert int(frozen) > 10_000  # the loaded modules' objects are out of every later collection
+
+
 def test_missing_credentials_answer_503_and_the_server_keeps_serving(
     server_factory: list[ServerProcess], bedrock: BedrockEmulator
 ) -> None:
