@@ -15,9 +15,12 @@ attached in the request's task ("was created in a different Context") and the ag
 as cancelled. So a turn whose caller stops is cancelled instead (Strands checks the signal every
 few tens of milliseconds and ends the turn itself) and its remaining events are dropped.
 
-Why trim the metrics: Strands keeps every turn's cycles and traces in ``agent.event_loop_metrics``
-for the agent's lifetime, about 1.7 KB a turn that no client reads. After each turn only the
-latest invocation (this turn's usage, and the context size the conversation manager reads) stays.
+Why trim after each turn: Strands keeps every turn's cycles and traces in
+``agent.event_loop_metrics`` for the agent's lifetime, about 1.7 KB a turn that no client reads;
+only the latest invocation (this turn's usage, and the context size the conversation manager
+reads) stays. And an idle agent still references its last turn's span (``agent.trace_span``);
+under the OpenTelemetry SDK that is a finished span with all its attributes and events, about
+6.5 KB per idle session, which Strands replaces at the next turn anyway.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ async def run_turn(
             if result is None or cancel.is_set():
                 agent.messages[:] = saved_history
             _trim_metrics(agent.event_loop_metrics)
+            agent.trace_span = None  # finished; the next turn starts its own
         if result is not None and not cancel.is_set():  # a cancelled turn ends without a Final
             yield _final(result)
 
