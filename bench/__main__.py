@@ -148,7 +148,12 @@ def _phase(name: str, server: TimedServer, config: Config, failures: load.Failur
         )
         return {"concurrent_turns_s": {"wall": wall, "ideal": config.turn_model_seconds}}
     if name == "memory":
-        asyncio.run(load.turn_latencies(url, 1, 0, 30.0, failures))  # lazy imports and clients, not a session's cost
+        # Warm up at the fill's parallelism: lazy imports, clients and a model thread pool grown to
+        # that many threads are one-off costs of serving that concurrency, not of holding sessions
+        # (one serial warm-up turn left ~10 KB per session of pool growth in the figure).
+        asyncio.run(
+            load.fill_sessions(url, config.session_parallel, 1, config.session_parallel, 30.0, failures, label="warm")
+        )
         time.sleep(0.3)
         before = rss_bytes(server.pid)
         completed = asyncio.run(
@@ -247,7 +252,7 @@ def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
     cpu = CpuWatch()
     with EmulatorProcess() as emulator:
         cpu.track(emulator.pid)
-        servers = specs(emulator.url, config.sessions)
+        servers = specs(emulator.url, config.sessions + config.session_parallel)
         figures: dict[str, dict[str, Any]] = {spec.name: {} for spec in servers}
         cold: dict[str, list[TimedServer]] = {spec.name: [] for spec in servers}
         failures = {spec.name: load.Failures() for spec in servers}

@@ -203,9 +203,11 @@ async def ping_under_load(
 
 
 async def fill_sessions(
-    url: str, sessions: int, turns: int, parallel: int, max_seconds: float, failures: Failures
+    url: str, sessions: int, turns: int, parallel: int, max_seconds: float, failures: Failures, *, label: str = "mem"
 ) -> int:
     """``sessions`` sessions of ``turns`` sequential zero-model-time turns, ``parallel`` at a time.
+
+    Session ids start with ``bench-<label>-`` so a warm-up's sessions differ from the measured ones.
 
     Returns how many turns completed (all of them unless the time bound cut the run short).
     """
@@ -215,7 +217,7 @@ async def fill_sessions(
 
     async def one_session(client: httpx.AsyncClient, index: int) -> None:
         nonlocal completed
-        session = session_id("mem", index)
+        session = session_id(label, index)
         async with gate:
             for turn in range(turns):
                 if time.perf_counter() > deadline:

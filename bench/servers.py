@@ -4,8 +4,9 @@ Each server is ``<agent_image/.venv python> -m uvicorn <module>:app`` on a free 
 same uvicorn flags, so only the application differs: ours, the reference and the floor. A fourth,
 ``ours_container``, is ours started by the image's own ``CMD`` (read from agent_image/Dockerfile by
 ``tests.agent_server.agent_command``: ``opentelemetry-instrument uvicorn agent:app ...``), because
-that is what AgentCore actually starts; its exporters are ``none`` (no collector here, nothing leaves
-the machine), so it measures the instrumentation's in-process cost, not the export.
+that is what AgentCore actually starts, with the image's own ``OTEL_*`` ENV (which instrumentors load);
+its exporters are ``none`` (no collector here, nothing leaves the machine), so it measures the
+instrumentation's in-process cost, not the export.
 
 Processes are started with the suite's ``tests.agent_server.ServerProcess`` (command/cwd/env,
 SIGTERM stop, logs to a file); ``TimedServer`` adapts it for cold-start timing, which needs a finer
@@ -56,17 +57,17 @@ def uvicorn_argv(module: str, app_dir: Path) -> Callable[[int], list[str]]:
     return argv
 
 
-def specs(emulator_url: str, sessions: int = 100) -> list[ServerSpec]:
+def specs(emulator_url: str, live_sessions: int = 100) -> list[ServerSpec]:
     """ours, ours as the image's CMD starts it, reference (the seed's pattern), floor.
 
     The model-backed servers get the suite's agent environment (emulator endpoint, dummy
     credentials, no other AWS config; the OpenTelemetry wrapper configured as AgentCore configures
     it but exporting nothing and probing no metadata endpoint). Ours keeps at most ``MAX_SESSIONS``
-    idle sessions (default 100); figure 4 holds ``sessions`` plus one warm-up session, so the bound
-    is raised just enough to keep all of them live.
+    idle sessions (default 100); figure 4 holds ``live_sessions`` (its sessions plus its warm-up
+    sessions), so the bound is raised just enough to keep all of them live.
     """
     env = agent_environment(emulator_url)
-    ours_env = {**env, "MAX_SESSIONS": str(max(100, sessions + 1))}
+    ours_env = {**env, "MAX_SESSIONS": str(max(100, live_sessions))}
     return [
         ServerSpec("ours", uvicorn_argv("agent", AGENT_IMAGE), AGENT_IMAGE, ours_env),
         ServerSpec("ours_container", agent_command, AGENT_IMAGE, ours_env),
