@@ -9,22 +9,22 @@ its exporters are ``none`` (no collector here, nothing leaves the machine), so i
 instrumentation's in-process cost, not the export.
 
 Processes are started with the suite's ``tests.agent_server.ServerProcess`` (command/cwd/env,
-SIGTERM stop, logs to a file); ``TimedServer`` adapts it for cold-start timing, which needs a finer
-readiness poll than the helper's 50 ms.
+SIGTERM stop, logs to a file, spawn -> ready time); ``TimedServer`` polls readiness every
+``POLL_SECONDS`` instead of the helper's 50 ms and reads the RSS once ready, for the cold-start figure.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.agent_server import ServerProcess, agent_command, agent_environment, free_port
+from tests.agent_server import (
+    ServerProcess,
+    agent_command,
+    agent_environment,
+    free_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT_IMAGE = ROOT / "agent_image"
@@ -91,42 +91,14 @@ class TimedServer(ServerProcess):
     rss_at_ready: int
 
     def start(self) -> TimedServer:
-        environment = dict(os.environ)
-        for name, value in self.env.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
-        spawned = time.perf_counter()
-        self._process = subprocess.Popen(  # noqa: S603 - the command is built by specs() above
-            self.command,
-            cwd=self.cwd,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + self.startup_timeout
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                if self._process.poll() is not None:
-                    raise RuntimeError(
-                        f"{self.command} exited with {self._process.returncode} before it was ready:\n{self.output()}"
-                    )
-                try:
-                    ready = client.get(self.url + self.ready_path).status_code == 200
-                except httpx.TransportError:
-                    ready = False
-                if ready:
-                    self.cold_start_seconds = time.perf_counter() - spawned
-                    self.rss_at_ready = rss_bytes(self._process.pid)
-                    return self
-                time.sleep(POLL_SECONDS)
-        self.stop(timeout=5)
-        raise TimeoutError(f"{self.command} not ready within {self.startup_timeout}s:\n{self.output()}")
+        super().start()
+        assert self.ready_after is not None
+        self.cold_start_seconds = self.ready_after
+        self.rss_at_ready = rss_bytes(self.pid)
+        return self
 
 
 def launch(spec: ServerSpec) -> TimedServer:
     """Start one fresh server process on a free port; returns once /ping answered 200."""
     port = free_port()
-    return TimedServer(spec.argv(port), port=port, cwd=spec.cwd, env=spec.env).start()
+    return TimedServer(spec.argv(port), port=port, cwd=spec.cwd, env=spec.env, poll_interval=POLL_SECONDS).start()

@@ -64,6 +64,7 @@ class ServerProcess:
         env: Mapping[str, str | None] | None = None,
         ready_path: str = "/ping",
         startup_timeout: float = 60.0,
+        poll_interval: float = 0.05,
     ) -> None:
         self.command = list(command)
         self.url = f"http://{host}:{port}"
@@ -71,6 +72,9 @@ class ServerProcess:
         self.env = dict(env or {})
         self.ready_path = ready_path
         self.startup_timeout = startup_timeout
+        self.poll_interval = poll_interval
+        self.ready_after: float | None = None
+        """Seconds from spawn to the first 200 on ``ready_path`` (set by ``start``)."""
         self._log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", delete=False)  # noqa: SIM115
         self._process: subprocess.Popen[bytes] | None = None
         self._result: StopResult | None = None
@@ -87,7 +91,8 @@ class ServerProcess:
                 environment.pop(name, None)
             else:
                 environment[name] = value
-        self._process = subprocess.Popen(  # noqa: S603 - the command comes from the test itself
+        spawned = time.perf_counter()
+        self._process = subprocess.Popen(  # noqa: S603 - the command comes from the caller itself
             self.command,
             cwd=self.cwd,
             env=environment,
@@ -100,14 +105,15 @@ class ServerProcess:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
                     raise RuntimeError(
-                        f"server exited with {self._process.returncode} before it was ready:\n{self.output()}"
+                        f"{self.command} exited with {self._process.returncode} before it was ready:\n{self.output()}"
                     )
                 try:
                     if client.get(self.url + self.ready_path).status_code == 200:
+                        self.ready_after = time.perf_counter() - spawned
                         return self
                 except httpx.TransportError:
                     pass
-                time.sleep(0.05)
+                time.sleep(self.poll_interval)
         self.stop(timeout=5)
         raise TimeoutError(f"server not ready within {self.startup_timeout}s:\n{self.output()}")
 

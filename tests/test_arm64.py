@@ -21,15 +21,13 @@ import re
 import signal
 import struct
 import subprocess
-import threading
 import time
 import tomllib
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import distributions
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import httpx
 import pytest
@@ -40,6 +38,7 @@ from packaging.utils import canonicalize_name
 
 from tests.agent_server import (
     AGENT_DIR,
+    OtlpSink,
     ServerProcess,
     assert_clean_exit,
     container_command,
@@ -56,7 +55,6 @@ STARTUP_TIMEOUT_S = 240.0
 EMULATED_STEP_TIMEOUT_S = 300.0
 SHUTDOWN_TIMEOUT_S = 30.0
 MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-OTEL_SERVICE = "agent-on-aarch64-under-test"
 
 
 @pytest.fixture(scope="module")
@@ -280,42 +278,6 @@ def agent_env(bedrock_url: str) -> dict[str, str]:
     }
 
 
-class OtlpSink:
-    """A loopback OTLP/HTTP receiver: records what the instrumented server exports, answers 200.
-
-    The image's CMD wraps uvicorn in ``opentelemetry-instrument``, whose exporters default to an
-    OTLP collector; pointing them here keeps telemetry on loopback and shows it is produced.
-    """
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, bytes]] = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                sink.posts.append((self.path, body))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                """Quiet: the test reads ``posts``."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture(scope="module")
 def otlp() -> Iterator[OtlpSink]:
     with OtlpSink() as sink:
@@ -352,7 +314,6 @@ def server(
             # metadata endpoints (off-machine addresses); its default metrics exporter would call
             # CloudWatch, so metrics are off.
             "AGENT_OBSERVABILITY_ENABLED": "true",
-            "OTEL_SERVICE_NAME": OTEL_SERVICE,
             "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url,
             "OTEL_METRICS_EXPORTER": "none",
             "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within a fraction of a second
@@ -436,14 +397,14 @@ def test_a_streamed_turn_completes_through_bedrock(server: ServerProcess, bedroc
 
 
 def test_the_instrumented_server_exports_traces(server: ServerProcess, otlp: OtlpSink) -> None:
-    """The CMD's OpenTelemetry wrapper is live on aarch64: the turns above were exported as spans."""
+    """The CMD's OpenTelemetry wrapper is live on aarch64: the Bedrock calls of the turns above were
+    exported as botocore spans."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        traces = [body for path, body in otlp.posts if path == "/v1/traces"]
-        if any(OTEL_SERVICE.encode() in body for body in traces):
+        if any(span.scope.startswith("opentelemetry.instrumentation.botocore") for span in otlp.spans()):
             return
         time.sleep(0.2)
-    pytest.fail(f"no trace export from the server within 30 s; received {[p for p, _ in otlp.posts]}")
+    pytest.fail(f"no Bedrock span exported within 30 s; got {[(s.scope, s.name) for s in otlp.spans()]}")
 
 
 def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
