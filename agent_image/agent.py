@@ -296,7 +296,14 @@ app = Starlette(
         Route("/ping", ping, methods=["GET"]),
         Route("/invocations", invocations, methods=["POST"]),
     ],
-    middleware=[Middleware(logs.AccessLog, request_id_header=REQUEST_ID_HEADER, session_id_header=SESSION_HEADER)],
+    middleware=[
+        Middleware(
+            logs.AccessLog,
+            request_id_header=REQUEST_ID_HEADER,
+            session_id_header=SESSION_HEADER,
+            quiet_paths=frozenset({"/ping"}),
+        )
+    ],
     exception_handlers={HTTPException: http_error, Exception: unexpected_error},
     lifespan=lifespan,
 )

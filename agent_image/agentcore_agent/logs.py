@@ -63,10 +63,15 @@ class AccessLog:
 
     Request and session ids come from AgentCore's headers; the session id a handler assigned
     (no header sent) and the error code are read from the response headers and ``scope["state"]``.
+    Successful requests to ``quiet_paths`` (the platform's health checks, every few seconds per
+    session) are logged at DEBUG, so they do not fill CloudWatch at INFO; their failures stay INFO.
     """
 
-    def __init__(self, app: ASGIApp, *, request_id_header: str, session_id_header: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, request_id_header: str, session_id_header: str, quiet_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
+        self._quiet_paths = quiet_paths
         self._request_id_header = request_id_header.lower().encode()
         self._session_id_header = session_id_header.lower().encode()
         self._logger = logging.getLogger(ACCESS_LOGGER)
@@ -94,7 +99,9 @@ class AccessLog:
             await self.app(scope, receive, send_and_watch)
         finally:
             state = scope.get("state", {})
-            self._logger.info(
+            quiet = status < 400 and scope["path"] in self._quiet_paths
+            self._logger.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "request",
                 extra={
                     "method": scope["method"],
