@@ -39,6 +39,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def layered_environment(overrides: Mapping[str, str | None]) -> dict[str, str]:
+    """This process's environment with ``overrides`` on top; a ``None`` value removes that variable."""
+    environment = dict(os.environ)
+    for name, value in overrides.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return environment
+
+
 @dataclass(frozen=True)
 class StopResult:
     """How the server ended: its exit code and everything it printed."""
@@ -85,12 +96,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         """Launch the command and wait for readiness; raise with the server's output if it dies first."""
-        environment = dict(os.environ)
-        for name, value in self.env.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
+        environment = layered_environment(self.env)
         spawned = time.perf_counter()
         self._process = subprocess.Popen(  # noqa: S603 - the command comes from the caller itself
             self.command,
@@ -312,6 +318,32 @@ def start_agent(
         startup_timeout=startup_timeout,
     )
     return server.start()
+
+
+def run_agent_python(
+    code: str,
+    *args: str,
+    bedrock_url: str | None = None,
+    cwd: Path = AGENT_DIR,
+    venv: Path = AGENT_VENV,
+) -> str:
+    """Run a Python snippet with the image's own interpreter and return what it printed.
+
+    From ``agent_image/`` by default, so ``import agent`` loads the app as the container does; with
+    ``bedrock_url`` the environment is the agent's (``agent_environment``), otherwise the caller's.
+    A non-zero exit raises ``CalledProcessError`` carrying the snippet's stderr.
+    """
+    env = layered_environment(agent_environment(bedrock_url, venv=venv) if bedrock_url is not None else {})
+    completed = subprocess.run(  # noqa: S603 - the image's own interpreter, the test's own snippet
+        [str(venv / "bin" / "python"), "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return completed.stdout
 
 
 # --- Receiving the agent's telemetry ------------------------------------------------------------

@@ -5,13 +5,12 @@ event-stream parser (CRCs included), its errors look like Bedrock's, and it runs
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from tests.agent_server import REPO_ROOT, ServerProcess, free_port
+from tests.agent_server import REPO_ROOT, ServerProcess, free_port, run_agent_python
 from tests.bedrock_emulator import BedrockEmulator
 
 DECODE = """
@@ -43,14 +42,7 @@ print(json.dumps({"decoded": decoded, "prelude_crc_checked": rejects(9), "messag
 
 
 def test_frames_decode_with_botocores_event_stream_parser(agent_venv: Path) -> None:
-    completed = subprocess.run(  # noqa: S603 - fixed script, the agent env has botocore
-        [str(agent_venv / "bin" / "python"), "-c", DECODE],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(completed.stdout)
+    result = json.loads(run_agent_python(DECODE, cwd=REPO_ROOT, venv=agent_venv))  # the agent env has botocore
     delta, exception = result["decoded"]
     assert delta["headers"] == {
         ":event-type": "contentBlockDelta",

@@ -12,8 +12,6 @@ Identity tool it imports the SDK itself, here inside its body so the lazy path i
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.agent_server import AGENT_DIR, AGENT_VENV, SESSION, ServerProcess, agent_environment, free_port
+from tests.agent_server import (
+    AGENT_DIR,
+    SESSION,
+    ServerProcess,
+    agent_environment,
+    free_port,
+    run_agent_python,
+)
 from tests.bedrock_emulator import BedrockEmulator
 
 WHOAMI_SERVER = '''
@@ -50,17 +55,8 @@ uvicorn.run(agent.app, host="127.0.0.1", port=int(sys.argv[1]), log_config=None)
 
 
 def test_the_sdk_is_not_loaded_at_startup(agent_venv: Path, bedrock: BedrockEmulator) -> None:
-    env = {**os.environ, **agent_environment(bedrock.url)}
-    completed = subprocess.run(  # noqa: S603 - the image's own interpreter and app
-        [str(AGENT_VENV / "bin" / "python"), "-c", "import sys, agent; print(sorted(sys.modules))"],
-        cwd=AGENT_DIR,
-        env={key: value for key, value in env.items() if value is not None},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    modules = completed.stdout.splitlines()[-1]
+    printed = run_agent_python("import sys, agent; print(sorted(sys.modules))", bedrock_url=bedrock.url, venv=agent_venv)
+    modules = printed.splitlines()[-1]
     assert "'strands'" in modules  # the app really was imported
     assert "bedrock_agentcore" not in modules
 

@@ -5,7 +5,6 @@ missing credentials, the session LRU, background work on /ping, and graceful shu
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 import threading
@@ -26,6 +25,8 @@ from tests.agent_server import (
     agent_environment,
     assert_clean_exit,
     free_port,
+    layered_environment,
+    run_agent_python,
     sse_events,
     start_agent,
     turn_number,
@@ -44,10 +45,14 @@ def server_factory(agent_venv: Path) -> Iterator[list[ServerProcess]]:
 
 
 def run_to_exit(env_overrides: dict[str, str | None], bedrock_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **agent_environment(bedrock_url, env_overrides)}
-    merged = {key: value for key, value in env.items() if value is not None}
     return subprocess.run(  # noqa: S603 - the container's own command
-        agent_command(free_port()), cwd=AGENT_DIR, env=merged, capture_output=True, text=True, timeout=60, check=False
+        agent_command(free_port()),
+        cwd=AGENT_DIR,
+        env=layered_environment(agent_environment(bedrock_url, env_overrides)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -94,31 +99,18 @@ for overrides in json.loads(sys.argv[1]):
 
 
 def test_every_configuration_rule_names_its_variable(agent_venv: Path) -> None:
-    completed = subprocess.run(  # noqa: S603 - fixed script
-        [str(agent_venv / "bin" / "python"), "-c", CHECK_RULES, json.dumps([rule for rule, _ in CONFIG_RULES])],
-        cwd=AGENT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    for line, (_, message) in zip(completed.stdout.splitlines(), CONFIG_RULES, strict=True):
+    printed = run_agent_python(CHECK_RULES, json.dumps([rule for rule, _ in CONFIG_RULES]), venv=agent_venv)
+    for line, (_, message) in zip(printed.splitlines(), CONFIG_RULES, strict=True):
         assert line.startswith(message), line
 
 
 def test_garbage_collection_runs_once_the_app_is_loaded(agent_venv: Path, bedrock: BedrockEmulator) -> None:
     """The app loads with the collector off and freezes what it loaded; it must switch it back on,
     or every reference cycle a turn creates would be kept for the life of the process."""
-    env = {**os.environ, **agent_environment(bedrock.url)}
-    completed = subprocess.run(  # noqa: S603 - the image's own interpreter and app
-        [str(agent_venv / "bin" / "python"), "-c", "import gc, agent; print(gc.isenabled(), gc.get_freeze_count())"],
-        cwd=AGENT_DIR,
-        env={key: value for key, value in env.items() if value is not None},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    printed = run_agent_python(
+        "import gc, agent; print(gc.isenabled(), gc.get_freeze_count())", bedrock_url=bedrock.url, venv=agent_venv
     )
-    enabled, frozen = completed.stdout.split()[-2:]
+    enabled, frozen = printed.split()[-2:]
     assert enabled == "True"
     assert int(frozen) > 10_000  # the loaded modules' objects are out of every later collection
 

@@ -12,7 +12,6 @@ joined to the caller's trace.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from tests.agent_server import (
     OtlpSink,
     ServerProcess,
     image_environment,
+    run_agent_python,
     start_agent,
     turn_number,
 )
@@ -50,10 +50,7 @@ def installed_instrumentors(venv: Path) -> set[str]:
         "import json; from importlib.metadata import entry_points;"
         "print(json.dumps(sorted({ep.name for ep in entry_points(group='opentelemetry_instrumentor')})))"
     )
-    completed = subprocess.run(  # noqa: S603 - the image's own interpreter
-        [str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    return set(json.loads(completed.stdout))
+    return set(json.loads(run_agent_python(code, venv=venv)))
 
 
 def test_every_installed_instrumentor_is_either_kept_or_disabled(agent_venv: Path) -> None:
