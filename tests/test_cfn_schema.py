@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from components.names import agentcore_name_problem
-from tests.program_runs import ALL_RUNS, all_runs
-from tests.pulumi_mocks import Run
+from tests.testkit.program_runs import ALL_RUNS, all_runs
+from tests.testkit.pulumi_mocks import Run
 
 # Located without importing cfn-lint (its import alone takes seconds).
 _CFNLINT = importlib.util.find_spec("cfnlint")

@@ -52,6 +52,16 @@ def test_tag_is_deterministic_and_shaped(context: Path, tmp_path: Path) -> None:
     assert image_tag(copy) == tag
 
 
+def test_tag_has_a_known_answer(context: Path) -> None:
+    # Pinned: a change to the hashing scheme re-tags (and so rebuilds and redeploys) every stack's
+    # image, which must be a deliberate decision, not a side effect.
+    for rel in context_files(context):
+        os.chmod(context / rel, 0o644)
+    assert image_tag(context) == "ctx-13cbb9f99736fe76c7f9cc45b9fdb981"
+    os.chmod(context / "app.py", 0o755)
+    assert image_tag(context) == "ctx-a06baf83e2f4604a148c15c22017a682"
+
+
 @pytest.mark.parametrize(
     "edit",
     [

@@ -19,7 +19,7 @@ from components.args import AgentCoreRuntimeArgs
 from components.observability import ObservabilityConfig
 from components.settings import RuntimeSettings
 from components.stack_config import camel_case
-from tests.pulumi_mocks import ROOT, AwsMocks, load_yaml, run_pulumi
+from tests.testkit.pulumi_mocks import ROOT, AwsMocks, load_yaml, run_pulumi
 
 DIGEST = "sha256:" + "9c" * 32
 

@@ -15,8 +15,8 @@ import pytest
 from policy_sentry.querying.actions import get_action_data
 from policy_sentry.querying.all import get_all_actions
 
-from tests.program_runs import ALL_RUNS, VARIANTS, all_runs
-from tests.pulumi_mocks import Registration, Run, run_program
+from tests.testkit.program_runs import ALL_RUNS, VARIANTS, all_runs
+from tests.testkit.pulumi_mocks import Registration, Run, run_program
 
 INLINE_ROLE_POLICY_MAX = 10_240  # characters of all a role's inline policies, whitespace excluded (IAM quota)
 MANAGED_POLICY_MAX = 6_144  # characters of one managed policy, whitespace excluded (IAM quota)

@@ -21,7 +21,7 @@ import pytest
 
 from components import observability as obs
 from components.observability_component import RuntimeObservability, RuntimeObservabilityArgs
-from tests.pulumi_mocks import AwsMocks, Registration, Run, run_pulumi
+from tests.testkit.pulumi_mocks import AwsMocks, Registration, Run, run_pulumi
 from tests.test_cfn_schema import cfn_errors
 from tests.test_observability import DEV, DOCUMENTED_DIMENSIONS, PROD, metric_rows
 

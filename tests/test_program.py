@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.context_hash import image_tag
-from tests.pulumi_mocks import ACCOUNT_ID, ROOT, Registration, Run, load_yaml, run_program, unwrap_secret
+from tests.testkit.pulumi_mocks import ACCOUNT_ID, ROOT, Registration, Run, load_yaml, run_program, unwrap_secret
 from tests.test_observability import DOCUMENTED_DIMENSIONS, metric_rows
 
 STACKS = ("dev", "prod")
@@ -160,7 +159,9 @@ def test_image_is_arm64_tagged_by_content_and_pinned_by_digest(runs: dict[str, R
     assert image["push"] is True
     assert image["context"] == {"location": "agent_image"}
     assert image["dockerfile"] == {"location": "agent_image/Dockerfile"}
-    assert image["tags"] == [f"{repo_url}:{image_tag(ROOT / 'agent_image', ROOT / 'agent_image' / 'Dockerfile')}"]
+    # Tagged by the context's content hash (its known answers are in test_component_context_hash).
+    [tag] = image["tags"]
+    assert re.fullmatch(re.escape(repo_url) + r":ctx-[0-9a-f]{32}", tag), tag
     assert image["buildOnPreview"] is stack_file(stack).get("agentcore:buildOnPreview", True)
     secret, registries = unwrap_secret(image["registries"])
     assert secret, "the registry password must reach the engine as a secret"
@@ -573,10 +574,10 @@ def test_first_preview_plans_every_resource_before_anything_exists(
     assert planned.one(MANAGED_POLICY).inputs["name"] == f"agentcore-{stack}-deployer-telemetry"
 
 
-def test_dev_endpoint_follows_the_runtime_version(runs: dict[str, Run]) -> None:
-    run = runs["dev"]
+def test_dev_endpoint_follows_the_runtime_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = run_program("dev", monkeypatch, runtime_version="17")
     endpoint, runtime = run.one(ENDPOINT), run.one(RUNTIME)
-    assert endpoint.inputs["agentRuntimeVersion"] == runtime.outputs["agentRuntimeVersion"]
+    assert endpoint.inputs["agentRuntimeVersion"] == "17"
     assert runtime.urn in endpoint.property_dependencies["agentRuntimeVersion"]
 
 
@@ -641,21 +642,25 @@ def _copy_project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_unchanged_agent_is_a_no_op_and_a_change_is_a_new_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_agent_is_a_no_op_and_a_change_updates_the_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy_project(tmp_path)
     first = run_program("dev", monkeypatch, root=root)
     again = run_program("dev", monkeypatch, root=root)
     for typ in (IMAGE, RUNTIME, ENDPOINT):
         assert again.one(typ).inputs == first.one(typ).inputs, typ
-    assert again.outputs["runtimeVersion"] == first.outputs["runtimeVersion"]
 
     (root / "agent_image" / "agent.py").write_text((root / "agent_image" / "agent.py").read_text() + "\n# changed\n")
-    changed = run_program("dev", monkeypatch, root=root)
+    # AgentCore counts a new version for every runtime update; the mocked service reports it.
+    changed = run_program("dev", monkeypatch, root=root, runtime_version="2")
     assert changed.one(IMAGE).inputs["tags"] != first.one(IMAGE).inputs["tags"]
     assert changed.outputs["imageUri"] != first.outputs["imageUri"]
-    assert changed.outputs["runtimeVersion"] != first.outputs["runtimeVersion"]
-    # The dev endpoint moves with it.
-    assert changed.one(ENDPOINT).inputs["agentRuntimeVersion"] == changed.outputs["runtimeVersion"]
+    # The runtime is updated with the new image and nothing else.
+    before, after = first.one(RUNTIME).inputs, changed.one(RUNTIME).inputs
+    assert {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)} == {"agentRuntimeArtifact"}
+    assert after["agentRuntimeArtifact"]["containerConfiguration"]["containerUri"] == changed.outputs["imageUri"]
+    # The dev endpoint moves to the version the service reports.
+    assert changed.one(ENDPOINT).inputs["agentRuntimeVersion"] == "2"
+    assert changed.outputs["runtimeVersion"] == "2"
 
 
 def test_artefacts_docker_would_send_are_warned_about(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from components.observability import ObservabilityConfig
 from components.stack_config import CONFIG_KEYS, NAMESPACE, REQUIRED_KEYS, UNDECLARED_KEYS, Kind, camel_case, config_default
-from tests.pulumi_mocks import ROOT, load_yaml
+from tests.testkit.pulumi_mocks import ROOT, load_yaml
 
 PROJECT = load_yaml(ROOT / "Pulumi.yaml")
 DECLARED: dict[str, dict[str, Any]] = PROJECT["config"]

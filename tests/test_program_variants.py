@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.program_runs import BOUNDARY, DIGEST, VARIANTS, all_runs
-from tests.pulumi_mocks import ACCOUNT_ID, Registration, Run
+from tests.testkit.program_runs import BOUNDARY, DIGEST, VARIANTS, all_runs
+from tests.testkit.pulumi_mocks import ACCOUNT_ID, Registration, Run
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.pulumi_mocks import Run, run_program
+from tests.testkit.pulumi_mocks import Run, run_program
 
 DIGEST = "sha256:" + "5e" * 32
 BOUNDARY = "arn:aws:iam::123456789012:policy/DeveloperBoundary"

@@ -5,10 +5,11 @@ outputs a provider would report). The program, the component and every pure modu
 
 - `AwsMocks` answers the invokes the component makes (partition, caller identity, region, ECR
   authorization token) and returns realistic outputs for each resource type (ARNs in the mocked
-  partition, ECR URLs, an image digest derived from what would be built, runtime ids/versions,
-  log-group, delivery, alarm and dashboard ARNs). An unexpected invoke or resource type fails the
-  test instead of returning nothing. With `preview=True` it plans a fresh stack: nothing has been
-  created, so no computed output is known.
+  partition, ECR URLs, an image digest derived from what would be built, runtime ids, log-group,
+  delivery, alarm and dashboard ARNs; the runtime's version is the one the test sets, "1" by
+  default). An unexpected invoke or resource type fails the test instead of returning nothing.
+  With `preview=True` it plans a fresh stack: nothing has been created, so no computed output is
+  known.
 - `RecordingMonitor` keeps what the stock mock monitor drops: each registration's parent, explicit
   dependencies, `protect` and `retainOnDelete`, and the stack's exported outputs.
 - `stack_config` builds the config exactly as the Pulumi CLI hands it to a program: Pulumi.yaml's
@@ -35,7 +36,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
 DNS_SUFFIXES = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com"}
 
@@ -43,8 +44,20 @@ DNS_SUFFIXES = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-go
 class AwsMocks(pulumi.runtime.Mocks):
     """What AWS (through the aws, aws-native and docker-build providers) would answer."""
 
-    def __init__(self, *, region: str, partition: str = "aws", account_id: str = ACCOUNT_ID, preview: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        region: str,
+        partition: str = "aws",
+        account_id: str = ACCOUNT_ID,
+        preview: bool = False,
+        runtime_version: str = "1",
+    ) -> None:
         self.region = region
+        # The version AgentCore reports for the runtime: "1" for a new one. A mock cannot know
+        # when the service would count a new version, so it does not guess: tests that need a
+        # later version set one, and assert what the component does with it.
+        self.runtime_version = runtime_version
         self.partition = partition
         self.account_id = account_id
         self.preview = preview
@@ -117,14 +130,11 @@ class AwsMocks(pulumi.runtime.Mocks):
         if typ == "aws-native:bedrockagentcore:Runtime":
             name = inputs["agentRuntimeName"]
             runtime_id = f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
-            # Every change to a runtime is a new version: derive the number from the inputs.
-            config_hash = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-            version = str(int(config_hash, 16) % 99999 + 1)
             return runtime_id, {
                 **inputs,
                 "agentRuntimeId": runtime_id,
                 "agentRuntimeArn": f"arn:{p}:bedrock-agentcore:{r}:{a}:runtime/{runtime_id}",
-                "agentRuntimeVersion": version,
+                "agentRuntimeVersion": self.runtime_version,
                 "status": "READY",
                 "workloadIdentityDetails": {
                     "workloadIdentityArn": f"arn:{p}:bedrock-agentcore:{r}:{a}:workload-identity-directory/default/workload-identity/{runtime_id}"
@@ -335,16 +345,18 @@ def run_program(
     partition: str = "aws",
     root: Path = ROOT,
     preview: bool = False,
+    runtime_version: str = "1",
 ) -> Run:
     """Run the real `__main__.py` for `stack`, from the project directory, as `pulumi up` would
-    (or as the first `pulumi preview` of a new stack would, with `preview`)."""
+    (or as the first `pulumi preview` of a new stack would, with `preview`); the runtime reports
+    `runtime_version`."""
     config = stack_config(stack, overrides, root)
     project = load_yaml(root / "Pulumi.yaml")["name"]
     region = config["aws:region"]
     monkeypatch.chdir(root)
     return run_pulumi(
         lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"),
-        mocks=AwsMocks(region=region, partition=partition, preview=preview),
+        mocks=AwsMocks(region=region, partition=partition, preview=preview, runtime_version=runtime_version),
         project=project,
         stack=stack,
         config=config,
