@@ -1,0 +1,1 @@
+"""The state-backend bootstrap program's modules (see ../__main__.py)."""
