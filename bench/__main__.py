@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tests.agent_server import sync_agent_environment
+from tests.testkit.agent_image import sync_agent_environment
 
 from . import install_weight, load, report
 from .emulator import EmulatorProcess

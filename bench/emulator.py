@@ -1,4 +1,4 @@
-"""The Bedrock emulator (tests/bedrock_emulator.py) as a separate process, adapted for load.
+"""The Bedrock emulator (tests/testkit/bedrock_emulator.py) as a separate process, adapted for load.
 
 Why an adapter: the suite's emulator records every request body so tests can assert on them. A
 benchmark sends thousands of turns, and the reference's single global agent resends its whole,
@@ -18,7 +18,7 @@ import sys
 import threading
 from types import TracebackType
 
-from tests.bedrock_emulator import BedrockEmulator, RecordedRequest
+from tests.testkit.bedrock_emulator import BedrockEmulator, RecordedRequest
 
 from .servers import ROOT
 

@@ -7,7 +7,7 @@ server itself.
 It does not call a model. So that work "in flight" means the same thing for all three servers, an
 invocation waits the model time the emulator would have taken for the same prompt: the benchmark
 paces the model with ``[[chunks:N]]`` and ``[[delay:S]]`` directives in the prompt (see
-tests/bedrock_emulator.py), and the floor sleeps N x S (awaited, so nothing blocks) before each
+tests/testkit/bedrock_emulator.py), and the floor sleeps N x S (awaited, so nothing blocks) before each
 constant chunk or the constant JSON answer. With no directives it answers at once.
 
 Streams (``text/event-stream``) when the client's ``Accept`` header asks for it, like the agent.

@@ -3,12 +3,12 @@
 Each server is ``<agent_image/.venv python> -m uvicorn <module>:app`` on a free loopback port with the
 same uvicorn flags, so only the application differs: ours, the reference and the floor. A fourth,
 ``ours_container``, is ours started by the image's own ``CMD`` (read from agent_image/Dockerfile by
-``tests.agent_server.agent_command``: ``opentelemetry-instrument uvicorn agent:app ...``), because
+``tests.testkit.agent_image.image_command``: ``opentelemetry-instrument uvicorn agent:app ...``), because
 that is what AgentCore actually starts, with the image's own ``OTEL_*`` ENV (which instrumentors load);
 its exporters are ``none`` (no collector here, nothing leaves the machine), so it measures the
 instrumentation's in-process cost, not the export.
 
-Processes are started with the suite's ``tests.agent_server.ServerProcess`` (command/cwd/env,
+Processes are started with the suite's ``tests.testkit.processes.ServerProcess`` (command/cwd/env,
 SIGTERM stop, logs to a file, spawn -> ready time); ``TimedServer`` polls readiness every
 ``POLL_SECONDS`` instead of the helper's 50 ms and reads the RSS once ready, for the cold-start figure.
 """
@@ -19,12 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.agent_server import (
-    ServerProcess,
-    agent_command,
-    agent_environment,
-    free_port,
-)
+from tests.testkit.agent_image import image_command
+from tests.testkit.agents import PYTHON
+from tests.testkit.processes import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT_IMAGE = ROOT / "agent_image"
@@ -66,11 +63,11 @@ def specs(emulator_url: str, live_sessions: int = 100) -> list[ServerSpec]:
     idle sessions (default 100); figure 4 holds ``live_sessions`` (its sessions plus its warm-up
     sessions), so the bound is raised just enough to keep all of them live.
     """
-    env = agent_environment(emulator_url)
+    env = PYTHON.environment(emulator_url)
     ours_env = {**env, "MAX_SESSIONS": str(max(100, live_sessions))}
     return [
         ServerSpec("ours", uvicorn_argv("agent", AGENT_IMAGE), AGENT_IMAGE, ours_env),
-        ServerSpec("ours_container", agent_command, AGENT_IMAGE, ours_env),
+        ServerSpec("ours_container", image_command, AGENT_IMAGE, ours_env),
         ServerSpec("reference", uvicorn_argv("reference_app", BENCH), BENCH, env),
         ServerSpec("floor", uvicorn_argv("floor_app", BENCH), BENCH, {}),
     ]

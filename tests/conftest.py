@@ -1,8 +1,12 @@
-"""Shared fixtures: the agent image's locked environment and a Bedrock Runtime emulator.
+"""Shared fixtures: the agent implementation under test, its build, and a Bedrock Runtime emulator.
 
-CI runs only ``uv run --frozen pytest`` from the repository root on a fresh clone, so the agent
-image's separate environment (agent_image/.venv) is created here, once per session, from its
-own lock, exactly as the image installs it.
+CI runs only ``uv run --frozen pytest`` from the repository root on a fresh clone, so each agent
+implementation is built here, once per session, the way its image builds it (for Python: the
+image's separate environment, agent_image/.venv, synced from its own lock).
+
+The shared agent API tests ask for ``agent_implementation`` and run once per entry of
+``tests.testkit.agents.IMPLEMENTATIONS`` (``--agent NAME`` picks one). Tests of one
+implementation's internals carry the ``python_agent`` marker instead.
 """
 
 from __future__ import annotations
@@ -12,8 +16,40 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent_server import sync_agent_environment
-from tests.bedrock_emulator import BedrockEmulator
+from tests.testkit.agent_image import sync_agent_environment
+from tests.testkit.agents import IMPLEMENTATIONS, AgentImplementation
+from tests.testkit.bedrock_emulator import BedrockEmulator
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--agent",
+        action="append",
+        choices=sorted(IMPLEMENTATIONS),
+        help="run the shared agent API tests against this implementation only (repeatable; default: all)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "python_agent: tests the Python implementation's own internals (its imports, garbage collector, "
+        "OpenTelemetry distro, in-process extension API), not the API every implementation shares",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "agent_implementation" in metafunc.fixturenames:
+        names = metafunc.config.getoption("agent") or list(IMPLEMENTATIONS)
+        metafunc.parametrize("agent_implementation", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def agent_implementation(request: pytest.FixtureRequest) -> AgentImplementation:
+    """The implementation this test runs against, built (its build is idempotent and cached)."""
+    implementation = IMPLEMENTATIONS[request.param]
+    implementation.build()
+    return implementation
 
 
 @pytest.fixture(scope="session")

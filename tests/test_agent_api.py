@@ -15,22 +15,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.agent_server import (
-    REQUEST_ID,
-    SESSION,
-    ServerProcess,
-    assert_clean_exit,
-    sse_events,
-    start_agent,
-    turn_number,
-)
-from tests.bedrock_emulator import BedrockEmulator
+from tests.testkit.agents import AgentImplementation
+from tests.testkit.bedrock_emulator import BedrockEmulator, turn_number
+from tests.testkit.contract import REQUEST_ID, SESSION
+from tests.testkit.processes import ServerProcess
+from tests.testkit.sse import sse_events
 
 SYSTEM_PROMPT = "Sentinel instructions 7f3a: be brief."
 MAX_PROMPT_CHARS = 2000
@@ -61,8 +55,8 @@ def assert_no_internals(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def agent(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess]:
-    server = start_agent(
+def agent(agent_implementation: AgentImplementation, bedrock: BedrockEmulator) -> Iterator[ServerProcess]:
+    server = agent_implementation.start(
         bedrock.url,
         {
             "SYSTEM_PROMPT": SYSTEM_PROMPT,
@@ -76,8 +70,9 @@ def agent(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess]
     yield server
     result = server.stop()
     server.cleanup()
-    assert_clean_exit(result.returncode, result.output)
-    # Every scenario above (failures, disconnects, tools) ended its spans in its own task.
+    agent_implementation.assert_clean_exit(result)
+    # Every scenario above (failures, disconnects, tools) ended its spans in its own task (the
+    # text is OpenTelemetry Python's; other implementations never print it).
     assert "Failed to detach context" not in result.output, result.output[-3000:]
 
 

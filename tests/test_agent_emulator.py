@@ -10,13 +10,14 @@ from pathlib import Path
 
 import httpx
 
-from tests.agent_server import REPO_ROOT, ServerProcess, free_port, run_agent_python
-from tests.bedrock_emulator import BedrockEmulator
+from tests.testkit.agent_image import REPO_ROOT, run_agent_python
+from tests.testkit.bedrock_emulator import BedrockEmulator
+from tests.testkit.processes import ServerProcess, free_port
 
 DECODE = """
 import json, sys
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
-from tests.bedrock_emulator import event_frame, exception_frame
+from tests.testkit.bedrock_emulator import event_frame, exception_frame
 
 frames = event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "h\\u00e9llo"}})
 frames += exception_frame("modelStreamErrorException", "broken")
@@ -88,7 +89,7 @@ def test_converse_answers_one_document_and_records_the_request() -> None:
 
 def test_runs_standalone_for_benchmarks() -> None:
     port = free_port()
-    command = [sys.executable, "-m", "tests.bedrock_emulator", "--port", str(port), "--chunk-delay", "0.01"]
+    command = [sys.executable, "-m", "tests.testkit.bedrock_emulator", "--port", str(port), "--chunk-delay", "0.01"]
     server = ServerProcess(command, port=port, cwd=REPO_ROOT).start()
     try:
         body = {"messages": [{"role": "user", "content": [{"text": "standalone"}]}]}

@@ -19,15 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.agent_server import (
-    AGENT_DIR,
-    SESSION,
-    ServerProcess,
-    agent_environment,
-    free_port,
-    run_agent_python,
-)
-from tests.bedrock_emulator import BedrockEmulator
+from tests.testkit.agent_image import AGENT_DIR, run_agent_python
+from tests.testkit.agents import PYTHON
+from tests.testkit.bedrock_emulator import BedrockEmulator
+from tests.testkit.contract import SESSION
+from tests.testkit.processes import ServerProcess, free_port
+
+# AgentCore Identity here is the Python SDK's request context, reached through a Python tool.
+pytestmark = pytest.mark.python_agent
 
 WHOAMI_SERVER = '''
 import sys
@@ -55,7 +54,9 @@ uvicorn.run(agent.app, host="127.0.0.1", port=int(sys.argv[1]), log_config=None)
 
 
 def test_the_sdk_is_not_loaded_at_startup(agent_venv: Path, bedrock: BedrockEmulator) -> None:
-    printed = run_agent_python("import sys, agent; print(sorted(sys.modules))", bedrock_url=bedrock.url, venv=agent_venv)
+    printed = run_agent_python(
+        "import sys, agent; print(sorted(sys.modules))", env=PYTHON.environment(bedrock.url), venv=agent_venv
+    )
     modules = printed.splitlines()[-1]
     assert "'strands'" in modules  # the app really was imported
     assert "bedrock_agentcore" not in modules
@@ -68,7 +69,7 @@ def server(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess
         [str(agent_venv / "bin" / "python"), "-c", WHOAMI_SERVER, str(port)],
         port=port,
         cwd=AGENT_DIR,
-        env=agent_environment(bedrock.url),
+        env=PYTHON.environment(bedrock.url),
     )
     with process:
         yield process

@@ -20,17 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.agent_server import (
-    SESSION,
-    ExportedSpan,
-    OtlpSink,
-    ServerProcess,
-    image_environment,
-    run_agent_python,
-    start_agent,
-    turn_number,
-)
-from tests.bedrock_emulator import BedrockEmulator
+from tests.testkit.agent_image import image_environment, run_agent_python
+from tests.testkit.agents import AgentImplementation
+from tests.testkit.bedrock_emulator import BedrockEmulator, turn_number
+from tests.testkit.contract import SESSION
+from tests.testkit.otlp_sink import ExportedSpan, OtlpSink
+from tests.testkit.processes import ServerProcess
 
 # Instrumentors the image keeps, and why; every other installed one must be disabled.
 KEPT = {
@@ -53,6 +48,7 @@ def installed_instrumentors(venv: Path) -> set[str]:
     return set(json.loads(run_agent_python(code, venv=venv)))
 
 
+@pytest.mark.python_agent
 def test_every_installed_instrumentor_is_either_kept_or_disabled(agent_venv: Path) -> None:
     installed = installed_instrumentors(agent_venv)
     disabled = set(image_environment()["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"].split(","))
@@ -73,9 +69,11 @@ def otlp() -> Iterator[OtlpSink]:
 
 
 @pytest.fixture(scope="module")
-def agent(agent_venv: Path, bedrock: BedrockEmulator, otlp: OtlpSink) -> Iterator[ServerProcess]:
-    """The container's CMD with the image's OTel settings, traces exported to the loopback sink."""
-    server = start_agent(
+def agent(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, otlp: OtlpSink
+) -> Iterator[ServerProcess]:
+    """The implementation configured by the standard OTEL_* variables to export to the loopback sink."""
+    server = agent_implementation.start(
         bedrock.url,
         {
             "OTEL_TRACES_EXPORTER": "otlp",

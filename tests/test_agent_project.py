@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 
-from tests.agent_server import AGENT_DIR, image_python_minor
+from tests.testkit.agent_image import AGENT_DIR, image_python_minor
 
 UV = os.environ.get("UV") or shutil.which("uv") or "uv"
 ENV = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}

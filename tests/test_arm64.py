@@ -2,7 +2,7 @@
 
 AgentCore runs ARM64 containers only, and the failure users hit most is finding out after a deploy
 ("exec format error", a native wheel built for x86_64). These tests run the agent's locked dependency
-set as aarch64 wheels on an aarch64 CPython under qemu user-mode emulation (see ``tests/arm64_env.py``
+set as aarch64 wheels on an aarch64 CPython under qemu user-mode emulation (see ``tests/testkit/arm64_env.py``
 for how that environment is assembled and cached), then run the Dockerfile's own CMD in it
 (``opentelemetry-instrument uvicorn agent:app ...``, only host and port changed to a free loopback
 port) and talk to it with the native Bedrock emulator behind it and a loopback OTLP sink for its
@@ -36,18 +36,13 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tests.agent_server import (
-    AGENT_DIR,
-    OtlpSink,
-    ServerProcess,
-    assert_clean_exit,
-    container_command,
-    free_port,
-    image_python_minor,
-    sse_events,
-)
-from tests.arm64_env import Arm64Env, Arm64EnvError, prepare
-from tests.bedrock_emulator import BedrockEmulator
+from tests.testkit.agent_image import AGENT_DIR, container_command, image_python_minor
+from tests.testkit.agents import PYTHON
+from tests.testkit.arm64_env import Arm64Env, Arm64EnvError, prepare
+from tests.testkit.bedrock_emulator import BedrockEmulator
+from tests.testkit.otlp_sink import OtlpSink
+from tests.testkit.processes import ServerProcess, free_port
+from tests.testkit.sse import sse_events
 
 EM_AARCH64 = 183  # e_machine of an ARM64 ELF file
 #: Emulated imports of strands, boto3 and the OpenTelemetry distro take seconds; be generous.
@@ -131,7 +126,7 @@ def test_image_python_minor_matches_the_proven_interpreter(interpreter: dict[str
     assert image_minor == proven_minor, (
         f"agent_image/Dockerfile's runtime base uses Python {image_minor} but the aarch64 proof runs "
         f"Python {proven_minor} (Debian bookworm's); move the base back to {proven_minor} or change "
-        "PYTHON_MINOR and DEBIAN_PACKAGES in tests/arm64_env.py to a Debian release that ships it"
+        "PYTHON_MINOR and DEBIAN_PACKAGES in tests/testkit/arm64_env.py to a Debian release that ships it"
     )
     requires = tomllib.loads((AGENT_DIR / "pyproject.toml").read_text())["project"]["requires-python"]
     assert ".".join(map(str, proven)) in SpecifierSet(requires), (
@@ -414,6 +409,6 @@ def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
     (``stop`` sends SIGKILL after it, which fails the check).
     """
     result = server.stop(timeout=SHUTDOWN_TIMEOUT_S)
-    assert_clean_exit(result.returncode, result.output)
+    PYTHON.assert_clean_exit(result)
     assert "Application shutdown complete." in result.output, result.output[-4000:]
     assert not Path(f"/proc/{server.pid}").exists()

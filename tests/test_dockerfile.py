@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent_server import AGENT_DIR, REPO_ROOT, container_command, dockerfile_instructions, image_python_minor
+from tests.testkit.agent_image import AGENT_DIR, REPO_ROOT, container_command, dockerfile_instructions, image_python_minor
 
 DOCKERFILE = AGENT_DIR / "Dockerfile"
 

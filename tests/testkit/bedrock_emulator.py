@@ -43,7 +43,7 @@ message or does not alternate roles, so history corruption after an error is cau
 
 Every request is recorded (``.requests``) so tests can check what the model received.
 
-Run standalone for benchmarks: ``python -m tests.bedrock_emulator --port 9999 --chunk-delay 0.05``
+Run standalone for benchmarks: ``python -m tests.testkit.bedrock_emulator --port 9999 --chunk-delay 0.05``
 (prints its URL on the first line; ``GET /ping`` answers 200 once it serves).
 """
 
@@ -193,6 +193,13 @@ def _split(text: str, count: int) -> list[str]:
         pieces.append(text[start:end])
         start = end
     return pieces
+
+
+def turn_number(completion: str) -> int:
+    """k in the default answer ``You said: .... Turn k.``: how many user turns the model was sent."""
+    match = re.search(r"Turn (\d+)\.$", completion)
+    assert match, completion
+    return int(match[1])
 
 
 class BedrockEmulator:

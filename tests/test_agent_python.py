@@ -1,0 +1,303 @@
+"""The Python implementation's own internals, which the shared API suite cannot reach over HTTP:
+the garbage collector set-up, the background-work extension point behind ``HealthyBusy``, and the
+throttle-retry budget's schedule under an injected clock, sleep and jitter.
+
+Each unit check runs in agent_image's locked environment (its interpreter and Strands), as a
+snippet that prints JSON; the expected values are written out here, never computed with the code.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.testkit.agent_image import AGENT_DIR, image_command, run_agent_python
+from tests.testkit.agents import PYTHON
+from tests.testkit.bedrock_emulator import BedrockEmulator
+from tests.testkit.processes import ServerProcess, free_port
+
+pytestmark = pytest.mark.python_agent
+
+
+def run_json(code: str, agent_venv: Path, env: dict[str, str | None] | None = None) -> Any:
+    """Run a snippet in the agent's environment and decode the JSON on its last line."""
+    return json.loads(run_agent_python(textwrap.dedent(code), env=env, venv=agent_venv).splitlines()[-1])
+
+
+def test_garbage_collection_runs_once_the_app_is_loaded(agent_venv: Path, bedrock: BedrockEmulator) -> None:
+    """The app loads with the collector off and freezes what it loaded; it must switch it back on,
+    or every reference cycle a turn creates would be kept for the life of the process."""
+    printed = run_agent_python(
+        "import gc, agent; print(gc.isenabled(), gc.get_freeze_count())",
+        env=PYTHON.environment(bedrock.url),
+        venv=agent_venv,
+    )
+    enabled, frozen = printed.split()[-2:]
+    assert enabled == "True"
+    assert int(frozen) > 10_000  # the loaded modules' objects are out of every later collection
+
+
+# --- background work and HealthyBusy -------------------------------------------------------------
+
+HEALTH_TIMELINE = """
+import asyncio, json
+from agentcore_agent.health import BackgroundWork
+
+now = [1000.4]
+work = BackgroundWork(clock=lambda: now[0])
+seen = {"start": work.ping()}
+
+async def main():
+    now[0] = 1003.9
+    async with work.work():                       # exactly one piece of work
+        seen["one"] = work.ping()
+        now[0] = 1005.2                           # a second boundary passes while busy
+        seen["one_later"] = work.ping()
+    seen["after_one"] = work.ping()
+    now[0] = 1009.7                               # and one while idle
+    seen["idle_later"] = work.ping()
+    async with work.work():                       # nested: one busy period
+        now[0] = 1012.0
+        async with work.work():
+            now[0] = 1013.0
+        seen["inner_ended"] = work.ping()
+        now[0] = 1014.5
+    seen["after_nested"] = work.ping()
+    now[0] = 1020.0
+    release = asyncio.Event()
+    async def job():
+        await release.wait()
+    async def broken():
+        raise RuntimeError("upload failed")
+    task = work.spawn(job(), name="job")          # one spawned task
+    seen["spawned"] = work.ping()
+    now[0] = 1021.0
+    release.set()
+    await task
+    await asyncio.sleep(0)                        # its done-callback runs
+    seen["spawn_done"] = work.ping()
+    now[0] = 1030.0
+    failing = work.spawn(broken(), name="broken")
+    await asyncio.gather(failing, return_exceptions=True)
+    await asyncio.sleep(0)
+    seen["failed_done"] = work.ping()
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_ping_status_and_timestamp_follow_background_work_on_a_controlled_clock(agent_venv: Path) -> None:
+    seen = run_json(HEALTH_TIMELINE, agent_venv)
+    healthy, busy = "Healthy", "HealthyBusy"
+    assert seen == {
+        "start": {"status": healthy, "time_of_last_update": 1000},
+        "one": {"status": busy, "time_of_last_update": 1003},
+        "one_later": {"status": busy, "time_of_last_update": 1003},
+        "after_one": {"status": healthy, "time_of_last_update": 1005},
+        "idle_later": {"status": healthy, "time_of_last_update": 1005},
+        "inner_ended": {"status": busy, "time_of_last_update": 1009},
+        "after_nested": {"status": healthy, "time_of_last_update": 1014},
+        "spawned": {"status": busy, "time_of_last_update": 1020},
+        "spawn_done": {"status": healthy, "time_of_last_update": 1021},
+        "failed_done": {"status": healthy, "time_of_last_update": 1030},
+    }
+
+
+BACKGROUND_APP = '''
+"""A developer's extension of the agent: endpoints that start one piece of background work."""
+import asyncio
+
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from agent import app
+from agentcore_agent.health import background
+
+
+async def spawn(request):
+    background.spawn(asyncio.sleep(float(request.query_params["seconds"])))
+    return JSONResponse({"started": True})
+
+
+async def hold(request):
+    async with background.work():
+        await asyncio.sleep(float(request.query_params["seconds"]))
+    return JSONResponse({"held": True})
+
+
+app.router.routes.append(Route("/spawn", spawn, methods=["POST"]))
+app.router.routes.append(Route("/hold", hold, methods=["POST"]))
+'''
+
+
+@pytest.fixture
+def background_server(agent_venv: Path, bedrock: BedrockEmulator, tmp_path: Path) -> Iterator[ServerProcess]:
+    (tmp_path / "background_app.py").write_text(BACKGROUND_APP)
+    port = free_port()
+    command = [part if part != "agent:app" else "background_app:app" for part in image_command(port)]
+    env = {**PYTHON.environment(bedrock.url), "PYTHONPATH": str(tmp_path)}
+    with ServerProcess(command, port=port, cwd=AGENT_DIR, env=env) as server:
+        yield server
+
+
+def wait_for_status(http: httpx.Client, status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while (ping := http.get("/ping").json())["status"] != status and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ping["status"] == status, ping
+    return ping
+
+
+def test_ping_is_busy_exactly_while_one_spawned_task_runs(background_server: ServerProcess) -> None:
+    with httpx.Client(base_url=background_server.url, timeout=30) as http:
+        idle = http.get("/ping").json()
+        assert idle["status"] == "Healthy"
+        time.sleep(1.1)  # so a status change must move the whole-second timestamp
+        assert http.post("/spawn", params={"seconds": 2}).status_code == 200
+        busy = [http.get("/ping").json() for _ in range(3)]
+        assert {entry["status"] for entry in busy} == {"HealthyBusy"}
+        assert busy[0]["time_of_last_update"] > idle["time_of_last_update"]
+        assert all(entry == busy[0] for entry in busy)  # unchanged while the status holds
+        after = wait_for_status(http, "Healthy")
+        assert after["time_of_last_update"] > busy[0]["time_of_last_update"]
+
+
+def test_ping_is_busy_while_one_work_block_runs(background_server: ServerProcess) -> None:
+    with httpx.Client(base_url=background_server.url, timeout=30) as http:
+        assert http.get("/ping").json()["status"] == "Healthy"
+        holder = threading.Thread(target=lambda: http.post("/hold", params={"seconds": 1.5}))
+        holder.start()
+        wait_for_status(http, "HealthyBusy")
+        holder.join()
+        assert http.get("/ping").json()["status"] == "Healthy"  # the block has ended with the request
+
+
+# --- the throttle-retry budget -------------------------------------------------------------------
+
+RETRY_RUN = """
+import asyncio, json, sys
+from strands.hooks import AfterInvocationEvent, AfterModelCallEvent, BeforeModelCallEvent, HookRegistry
+from strands.types.exceptions import ModelThrottledException
+from agentcore_agent.retry import ThrottleRetryBudget
+from agentcore_agent.settings import Settings
+
+spec = json.loads(sys.argv[1])
+now = [0.0]
+slept = []
+
+async def sleep(seconds):
+    slept.append(round(seconds, 6))
+    now[0] += seconds
+
+kwargs = {"clock": lambda: now[0], "sleep": sleep, "jitter": lambda: spec["jitter"]}
+seconds = spec["budget"] or Settings.from_env({"MODEL_ID": "m", "AWS_REGION": "r"}).model_retry_budget_seconds
+budget = ThrottleRetryBudget(seconds, **kwargs)
+registry = HookRegistry()
+budget.register_hooks(registry)
+
+async def call(outcome):
+    await registry.invoke_callbacks_async(BeforeModelCallEvent(agent=None))
+    now[0] += spec["call_seconds"]
+    error = {"throttled": ModelThrottledException("slow down"), "failed": RuntimeError("boom"), "ok": None}[outcome]
+    event = AfterModelCallEvent(agent=None, exception=error)
+    await registry.invoke_callbacks_async(event)
+    return event.retry
+
+async def main():
+    turns = []
+    for turn in spec["turns"]:
+        retries = []
+        for outcome in turn:
+            retries.append(await call(outcome))
+        await registry.invoke_callbacks_async(AfterInvocationEvent(agent=None))
+        turns.append(retries)
+    print(json.dumps({"retry": turns, "slept": slept, "clock": round(now[0], 6)}))
+
+asyncio.run(main())
+"""
+
+
+def run_retry(agent_venv: Path, *, budget: float | None, jitter: float, call_seconds: float, turns: list[list[str]]) -> Any:
+    spec = json.dumps({"budget": budget, "jitter": jitter, "call_seconds": call_seconds, "turns": turns})
+    printed = run_agent_python(textwrap.dedent(RETRY_RUN), spec, venv=agent_venv)
+    return json.loads(printed.splitlines()[-1])
+
+
+def test_backoff_doubles_from_one_second_up_to_twenty_scaled_by_jitter(agent_venv: Path) -> None:
+    # Zero-length calls and a budget far away: only the schedule shows. Jitter j scales each delay
+    # by (0.5 + j / 2): j = 0 halves it, j -> 1 keeps it whole.
+    low = run_retry(agent_venv, budget=1000, jitter=0.0, call_seconds=0, turns=[["throttled"] * 8])
+    assert low["slept"] == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    assert low["retry"] == [[True] * 8]
+    high = run_retry(agent_venv, budget=1000, jitter=0.5, call_seconds=0, turns=[["throttled"] * 7])
+    assert high["slept"] == [0.75, 1.5, 3.0, 6.0, 12.0, 15.0, 15.0]
+
+
+def test_the_budget_counts_the_time_the_throttled_calls_took(agent_venv: Path) -> None:
+    # Each call takes 2 s. Retry while time since the first throttled call began, plus the next
+    # sleep, fits in 10 s: 2 + 0.75 = 2.75 yes; 4.75 + 1.5 = 6.25 yes; 8.25 + 3 = 11.25 no.
+    run = run_retry(agent_venv, budget=10, jitter=0.5, call_seconds=2, turns=[["throttled"] * 3])
+    assert run["retry"] == [[True, True, False]]
+    assert run["slept"] == [0.75, 1.5]
+    assert run["clock"] == 8.25  # the caller hears of the throttling about the budget after it began
+
+
+def test_a_success_or_a_new_turn_starts_the_schedule_and_the_budget_afresh(agent_venv: Path) -> None:
+    run = run_retry(
+        agent_venv,
+        budget=4,
+        jitter=0.0,
+        call_seconds=1,
+        turns=[["throttled", "ok", "throttled", "throttled", "throttled"], ["throttled"]],
+    )
+    # After the success the schedule restarts at 0.5 s and the budget is measured from the call
+    # that was throttled next: 1 + 0.5 = 1.5, 2.5 + 1 = 3.5, 4.5 + 2 > 4. The next turn restarts too.
+    assert run["retry"] == [[True, False, True, True, False], [True]]
+    assert run["slept"] == [0.5, 0.5, 1.0, 0.5]
+
+
+def test_only_throttling_is_retried(agent_venv: Path) -> None:
+    run = run_retry(agent_venv, budget=100, jitter=0.0, call_seconds=0, turns=[["failed", "ok"]])
+    assert run == {"retry": [[False, False]], "slept": [], "clock": 0}
+
+
+DEFAULTS = """
+import json
+from agentcore_agent.settings import Settings
+settings = Settings.from_env({"MODEL_ID": "m", "AWS_REGION": "us-east-1"})
+print(json.dumps({name: getattr(settings, name) for name in (
+    "max_sessions", "max_prompt_chars", "max_body_bytes", "model_retry_budget_seconds", "model_max_attempts",
+    "model_read_timeout_seconds", "model_connect_timeout_seconds", "log_level")}))
+"""
+
+
+def test_default_limits_and_retry_budget(agent_venv: Path) -> None:
+    """The defaults the README documents; the retry budget keeps a throttled turn under a minute
+    (50 s plus one last call), inside AgentCore's and most clients' request timeouts."""
+    assert run_json(DEFAULTS, agent_venv) == {
+        "max_sessions": 100,
+        "max_prompt_chars": 100_000,
+        "max_body_bytes": 665_536,
+        "model_retry_budget_seconds": 50.0,
+        "model_max_attempts": 3,
+        "model_read_timeout_seconds": 120.0,
+        "model_connect_timeout_seconds": 10.0,
+        "log_level": "INFO",
+    }
+
+
+def test_the_default_budget_gives_up_within_fifty_seconds_of_back_off(agent_venv: Path) -> None:
+    # The longest schedule (jitter at its top): whole delays 1, 2, 4, 8, 16 (31 s); the next, 20 s,
+    # would end past the default 50 s, so the sixth throttled call is the caller's error.
+    run = run_retry(agent_venv, budget=None, jitter=0.999999, call_seconds=0, turns=[["throttled"] * 6])
+    assert run["retry"] == [[True] * 5 + [False]]
+    assert 30.9 < sum(run["slept"]) <= 31

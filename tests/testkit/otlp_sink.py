@@ -1,0 +1,102 @@
+"""A loopback OTLP/HTTP (protobuf) receiver that keeps and decodes the spans a server exports.
+
+Why a real receiver: the agent's telemetry is configured by the standard ``OTEL_*`` variables, so
+pointing ``OTEL_EXPORTER_OTLP_ENDPOINT`` here shows which spans a real run produces, with their
+parentage and attributes, without any collector or AWS endpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExportedSpan:
+    """One span as the server exported it over OTLP (ids as hex, attributes as plain values)."""
+
+    scope: str
+    name: str
+    kind: int  # OTLP SpanKind: 1 internal, 2 server, 3 client
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    status_code: int  # OTLP status: 0 unset, 1 ok, 2 error
+    attributes: dict[str, Any]
+
+
+class OtlpSink:
+    """A loopback OTLP/HTTP (protobuf) receiver: keeps what the instrumented server exports.
+
+    Point ``OTEL_EXPORTER_OTLP_ENDPOINT`` at ``.url``; the image's CMD then exports its spans
+    here instead of to AWS, so a test can see which spans the kept instrumentation produces.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._posts: list[tuple[str, bytes]] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with sink._lock:
+                    sink._posts.append((self.path, body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: tests read the spans."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-sink", daemon=True)
+
+    def spans(self) -> list[ExportedSpan]:
+        """Every span received so far, decoded from the OTLP trace export requests."""
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: PLC0415
+            ExportTraceServiceRequest,
+        )
+
+        with self._lock:
+            bodies = [body for path, body in self._posts if path == "/v1/traces"]
+        spans = []
+        for body in bodies:
+            for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        attributes = {
+                            item.key: getattr(item.value, item.value.WhichOneof("value") or "string_value")
+                            for item in span.attributes
+                        }
+                        spans.append(
+                            ExportedSpan(
+                                scope=scope_spans.scope.name,
+                                name=span.name,
+                                kind=span.kind,
+                                trace_id=span.trace_id.hex(),
+                                span_id=span.span_id.hex(),
+                                parent_span_id=span.parent_span_id.hex(),
+                                status_code=span.status.code,
+                                attributes=attributes,
+                            )
+                        )
+        return spans
+
+    def __enter__(self) -> OtlpSink:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
