@@ -28,9 +28,21 @@ class StateBackend(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         self.bucket_name = bucket_name(settings.bucket_name, ctx)
         self.key_alias = key_alias(settings.key_alias, self.bucket_name)
-        child = pulumi.ResourceOptions(parent=self)
-        guarded = pulumi.ResourceOptions(parent=self, protect=settings.protect)
+        key = self._key(name, settings, ctx)
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=self.bucket_name,
+            force_destroy=False,
+            tags=TAGS,
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
+        )
+        self._bucket_settings(name, settings, ctx, bucket, key)
 
+        self.key_arn = key.arn
+        self.bucket_arn = bucket.arn
+        self.register_outputs({"bucketName": self.bucket_name, "bucketArn": bucket.arn, "keyArn": key.arn, "keyAlias": self.key_alias})
+
+    def _key(self, name: str, settings: BackendSettings, ctx: AwsContext) -> aws.kms.Key:
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Pulumi state in s3://{self.bucket_name} and its stacks' secrets",
@@ -42,11 +54,14 @@ class StateBackend(pulumi.ComponentResource):
             bypass_policy_lockout_safety_check=False,
             policy=json.dumps(key_policy(ctx, self.bucket_name)),
             tags=TAGS,
-            opts=guarded,
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
         )
-        aws.kms.Alias(f"{name}-key-alias", name=self.key_alias, target_key_id=key.key_id, opts=child)
+        aws.kms.Alias(f"{name}-key-alias", name=self.key_alias, target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=self))
+        return key
 
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=self.bucket_name, force_destroy=False, tags=TAGS, opts=guarded)
+    def _bucket_settings(self, name: str, settings: BackendSettings, ctx: AwsContext, bucket: aws.s3.Bucket, key: aws.kms.Key) -> None:
+        """One provider resource per bucket setting, each a child of the component."""
+        child = pulumi.ResourceOptions(parent=self)
         # ACLs off first: the other settings and the policy assume the bucket owner owns everything.
         ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
@@ -86,10 +101,6 @@ class StateBackend(pulumi.ComponentResource):
             policy=key.arn.apply(lambda arn: json.dumps(bucket_policy(ctx, self.bucket_name, arn, settings.protect))),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access, ownership]),
         )
-
-        self.key_arn = key.arn
-        self.bucket_arn = bucket.arn
-        self.register_outputs({"bucketName": self.bucket_name, "bucketArn": bucket.arn, "keyArn": key.arn, "keyAlias": self.key_alias})
 
     @staticmethod
     def _history_rule(settings: BackendSettings) -> dict[str, object]:
