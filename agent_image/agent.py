@@ -106,21 +106,30 @@ async def ping(request: Request) -> Response:
 
 
 async def invocations(request: Request) -> Response:
-    session_id = request.headers.get(SESSION_HEADER) or str(uuid.uuid4())
-    if len(session_id) > MAX_SESSION_ID_CHARS:
+    """Validate the request, then answer one turn of its session as JSON or SSE.
+
+    Every answer that knows a valid session id carries it in the session header: the caller's own
+    id on every answer, validation errors included (so a client can match any answer to its
+    conversation); an id assigned here (no header sent) on the answers of the turn it started.
+    An over-long id is not valid, so its error carries none.
+    """
+    requested = request.headers.get(SESSION_HEADER)
+    if requested is not None and len(requested) > MAX_SESSION_ID_CHARS:
         return _error(
             request,
             ApiError(400, "invalid_session_id", f"{SESSION_HEADER} is longer than {MAX_SESSION_ID_CHARS} characters."),
         )
+    known = {SESSION_HEADER: requested} if requested else None
     body = await _read_body(request, settings.max_body_bytes)
     if body is None:
-        return _error(request, ApiError(413, "payload_too_large", "The request body is too large."))
+        return _error(request, ApiError(413, "payload_too_large", "The request body is too large."), known)
     parsed = parse_invocation(
         body, accept=request.headers.get("accept", ""), max_prompt_chars=settings.max_prompt_chars
     )
     if isinstance(parsed, ApiError):
-        return _error(request, parsed)
+        return _error(request, parsed, known)
 
+    session_id = requested or str(uuid.uuid4())
     identity.publish(
         request.headers.get(REQUEST_ID_HEADER) or "",
         session_id,

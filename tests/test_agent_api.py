@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.testkit.agents import AgentImplementation
-from tests.testkit.bedrock_emulator import BedrockEmulator, turn_number
+from tests.testkit.bedrock_emulator import BedrockEmulator, turn_number, upstream_error_texts
 from tests.testkit.contract import REQUEST_ID, SESSION
 from tests.testkit.processes import ServerProcess
 from tests.testkit.sse import sse_events
@@ -49,8 +49,41 @@ FORBIDDEN = (
 )
 
 
+# What Bedrock (here, the emulator) said: the caller gets a fixed sentence per code instead.
+UPSTREAM = (*upstream_error_texts(), "emulated-model", "ThrottlingException", "ValidationException", "x-amzn")
+
+# The fixed sentence of every error code (the contract; written out, not taken from the agent).
+ERROR_TEXTS = {
+    "empty_body": 'The request body is empty; send a JSON object like {"prompt": "..."}.',
+    "invalid_json": "The request body is not valid JSON.",
+    "invalid_payload": 'The request body must be a JSON object like {"prompt": "..."}.',
+    "missing_prompt": 'The field "prompt" is required.',
+    "invalid_prompt": 'The field "prompt" must be a string.',
+    "empty_prompt": 'The field "prompt" must not be empty.',
+    "prompt_too_long": f'The field "prompt" is longer than {MAX_PROMPT_CHARS} characters.',
+    "invalid_stream": 'The field "stream" must be true or false.',
+    "payload_too_large": "The request body is too large.",
+    "invalid_session_id": "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id is longer than 256 characters.",
+    "model_throttled": "The model is throttling requests; retry later.",
+    "model_access_denied": "The agent's AWS identity is not allowed to invoke the model.",
+    "model_not_found": "The configured model does not exist or is not available here.",
+    "model_request_rejected": "The model rejected the request.",
+    "model_timeout": "The model did not answer in time.",
+    "model_unavailable": "The model service is unavailable; retry later.",
+    "model_stream_failed": "The model's answer stream broke off.",
+    "model_error": "The model failed to answer.",
+    "context_window_exceeded": "The conversation no longer fits the model's context window.",
+    "model_output_truncated": "The model hit its output token limit.",
+    "internal_error": "The agent failed unexpectedly.",
+}
+
+
+def error_body(code: str) -> dict[str, str]:
+    return {"error": ERROR_TEXTS[code], "code": code}
+
+
 def assert_no_internals(text: str) -> None:
-    leaked = [marker for marker in FORBIDDEN if marker in text]
+    leaked = [marker for marker in (*FORBIDDEN, *UPSTREAM) if marker in text]
     assert not leaked, f"response leaks {leaked}: {text[:500]}"
 
 
@@ -116,16 +149,26 @@ def invoke(
 # --- /ping -------------------------------------------------------------------------------------
 
 
-def test_ping_reports_healthy_with_a_stable_timestamp(client: httpx.Client) -> None:
+def sleep_past_the_next_second() -> None:
+    """Wait until the wall clock's whole second has moved on (so a stamped "now" would differ)."""
+    time.sleep(1.05 - time.time() % 1)
+
+
+def test_ping_reports_healthy_with_a_timestamp_that_stays_put_across_seconds(client: httpx.Client) -> None:
     first = client.get("/ping")
+    first_second = int(time.time())
+    sleep_past_the_next_second()
     invoke(client, f"between pings {nonce()}")  # an invocation is not background work
+    sleep_past_the_next_second()
     second = client.get("/ping")
+    assert int(time.time()) >= first_second + 2  # the pings were really seconds apart
     assert first.status_code == second.status_code == 200
     assert first.headers["content-type"] == "application/json"
     body = first.json()
     assert set(body) == {"status", "time_of_last_update"}
     assert body["status"] == "Healthy"
     assert isinstance(body["time_of_last_update"], int)
+    assert body["time_of_last_update"] <= first_second  # the last status change, not "now"
     assert abs(body["time_of_last_update"] - time.time()) < 3600
     assert second.json() == body  # no status change, so the timestamp stays put
 
@@ -371,14 +414,59 @@ def test_a_stream_abandoned_while_queued_never_reaches_the_model(
         (b"x" * (MAX_PROMPT_CHARS * 6 + 64 * 1024 + 1), 413, "payload_too_large"),
     ],
 )
-def test_bad_invocation_body_gets_a_4xx_json_error(client: httpx.Client, body: bytes, status: int, code: str) -> None:
-    response = client.post("/invocations", content=body, headers={"Content-Type": "application/json"})
+def test_bad_invocation_body_gets_a_4xx_json_error_carrying_the_session(
+    client: httpx.Client, body: bytes, status: int, code: str
+) -> None:
+    session = session_id()
+    response = client.post("/invocations", content=body, headers={"Content-Type": "application/json", SESSION: session})
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    error = response.json()
-    assert set(error) == {"error", "code"}
-    assert error["code"] == code
-    assert isinstance(error["error"], str) and error["error"]
+    assert response.json() == error_body(code)
+    assert response.headers[SESSION] == session  # every answer that knows a valid session id carries it
+
+
+def test_bad_body_without_a_session_header_gets_no_session(client: httpx.Client) -> None:
+    """No session was started for a refused request, so there is no id to give back."""
+    for body in (b"{oops", b'{"prompt": ""}', b"x" * (MAX_PROMPT_CHARS * 6 + 64 * 1024 + 1)):
+        response = client.post("/invocations", content=body)
+        assert response.status_code in (400, 413)
+        assert SESSION not in response.headers
+
+
+def chunked(body: bytes, piece: int = 65536) -> Iterator[bytes]:
+    """A request body httpx sends with Transfer-Encoding: chunked (no Content-Length)."""
+    for start in range(0, len(body), piece):
+        yield body[start : start + piece]
+
+
+def test_body_limit_holds_for_a_chunked_body_without_content_length(client: httpx.Client) -> None:
+    limit = MAX_PROMPT_CHARS * 6 + 64 * 1024
+    over = json.dumps({"prompt": "hi", "pad": "p" * limit}).encode()
+    request = client.build_request("POST", "/invocations", content=chunked(over))
+    assert "content-length" not in request.headers and request.headers["transfer-encoding"] == "chunked"
+    response = client.send(request)
+    assert response.status_code == 413
+    assert response.json() == error_body("payload_too_large")
+    # Exactly at the limit, still chunked, the body is read and answered.
+    tag = nonce()
+    prompt = json.dumps({"prompt": f"chunked {tag}", "pad": ""}).encode()
+    at_limit = prompt[:-2] + b"p" * (limit - len(prompt)) + b'"}'
+    assert len(at_limit) == limit
+    response = client.send(client.build_request("POST", "/invocations", content=chunked(at_limit)))
+    assert response.status_code == 200
+    assert response.json()["completion"] == f"You said: chunked {tag}. Turn 1."
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/octet-stream", "application/x-www-form-urlencoded", "application/json; charset=utf-8"],
+)
+def test_any_content_type_is_accepted(client: httpx.Client, content_type: str | None) -> None:
+    tag = nonce()
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post("/invocations", content=json.dumps({"prompt": f"typed {tag}"}).encode(), headers=headers)
+    assert response.status_code == 200
+    assert response.json()["completion"] == f"You said: typed {tag}. Turn 1."
 
 
 def test_prompt_at_the_limit_is_accepted(client: httpx.Client) -> None:
@@ -402,14 +490,25 @@ def test_unknown_paths_and_methods_get_json_errors(
 ) -> None:
     response = client.request(method, path)
     assert response.status_code == status
-    assert response.json()["code"] == code
-    assert response.json()["error"]
+    message = {
+        "not_found": f"No route {path}; use POST /invocations or GET /ping.",
+        "method_not_allowed": f"{method} is not allowed on {path}.",
+    }[code]
+    assert response.json() == {"error": message, "code": code}
 
 
-def test_overlong_session_id_is_rejected(client: httpx.Client) -> None:
+def test_overlong_session_id_is_rejected_without_echoing_it(client: httpx.Client) -> None:
     response = invoke(client, "hi", session="s" * 257)
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_session_id"
+    assert response.json() == error_body("invalid_session_id")
+    assert SESSION not in response.headers  # not a valid id, so not given back
+
+
+def test_session_id_at_the_limit_is_accepted(client: httpx.Client) -> None:
+    session = "s" * 224 + uuid.uuid4().hex
+    response = invoke(client, f"long id {nonce()}", session=session)
+    assert response.status_code == 200
+    assert response.headers[SESSION] == session
 
 
 def test_server_keeps_serving_after_bad_input(client: httpx.Client) -> None:
@@ -431,21 +530,38 @@ MODEL_FAILURES = [
     ("stall", 504, "model_timeout"),
     ("unavailable", 503, "model_unavailable"),
     ("internal", 502, "model_error"),
+    ("context-overflow", 413, "context_window_exceeded"),
     ("cut", 502, "model_stream_failed"),
     ("stream-exception", 502, "model_stream_failed"),
+    ("garbled", 500, "internal_error"),
 ]
+MID_STREAM = ("cut", "stream-exception", "garbled")
 
 
 @pytest.mark.parametrize(("failure", "status", "code"), MODEL_FAILURES)
 def test_model_failure_maps_to_a_json_error(client: httpx.Client, failure: str, status: int, code: str) -> None:
-    response = invoke(client, f"fail {nonce()} [[fail:{failure}]] [[stall:5]]", session=session_id())
+    session = session_id()
+    response = invoke(client, f"fail {nonce()} [[fail:{failure}]] [[stall:5]]", session=session)
     assert response.status_code == status
-    assert response.json() == {"error": response.json()["error"], "code": code}
+    assert response.json() == error_body(code)
+    assert response.headers[SESSION] == session
+
+
+def test_output_cut_by_the_token_limit_is_an_error_not_a_partial_answer(client: httpx.Client) -> None:
+    """Strands raises when the model stops at max_tokens; the agent answers model_output_truncated."""
+    response = invoke(client, f"long answer {nonce()} [[stop:max_tokens]]")
+    assert response.status_code == 502
+    assert response.json() == error_body("model_output_truncated")
+    streamed = invoke(client, f"long answer {nonce()} [[chunks:3]] [[stop:max_tokens]]", stream=True)
+    assert streamed.status_code == 200  # the text was already on its way
+    *deltas, last = sse_events(streamed)
+    assert len(deltas) == 3 and all(set(event) == {"delta"} for event in deltas)
+    assert last == error_body("model_output_truncated")
 
 
 @pytest.mark.parametrize(
     ("failure", "status", "code"),
-    [entry for entry in MODEL_FAILURES if entry[0] not in ("cut", "stream-exception")],
+    [entry for entry in MODEL_FAILURES if entry[0] not in MID_STREAM],
 )
 def test_model_failure_before_any_text_keeps_its_status_when_streaming(
     client: httpx.Client, failure: str, status: int, code: str
@@ -453,12 +569,17 @@ def test_model_failure_before_any_text_keeps_its_status_when_streaming(
     response = invoke(client, f"fail {nonce()} [[fail:{failure}]] [[stall:5]]", stream=True)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["code"] == code
+    assert response.json() == error_body(code)
 
 
 @pytest.mark.parametrize(
     ("failure", "code"),
-    [("cut", "model_stream_failed"), ("stream-exception", "model_stream_failed"), ("stall-mid", "model_timeout")],
+    [
+        ("cut", "model_stream_failed"),
+        ("stream-exception", "model_stream_failed"),
+        ("stall-mid", "model_timeout"),
+        ("garbled", "internal_error"),
+    ],
 )
 def test_model_failure_mid_stream_ends_with_an_error_event(client: httpx.Client, failure: str, code: str) -> None:
     response = invoke(client, f"break {nonce()} [[chunks:6]] [[fail:{failure}]] [[stall:5]]", stream=True)
@@ -466,7 +587,7 @@ def test_model_failure_mid_stream_ends_with_an_error_event(client: httpx.Client,
     *deltas, last = sse_events(response)
     assert len(deltas) == 2  # the emulator breaks after two chunks
     assert all(set(event) == {"delta"} for event in deltas)
-    assert last == {"error": last["error"], "code": code}
+    assert last == error_body(code)
 
 
 def test_throttled_call_is_retried_within_the_budget(client: httpx.Client, bedrock: BedrockEmulator) -> None:
@@ -485,9 +606,13 @@ def test_persistent_throttling_fails_within_the_retry_budget(client: httpx.Clien
     response = invoke(client, f"always busy {tag} [[fail:throttle]]")
     elapsed = time.monotonic() - started
     assert response.status_code == 429
-    assert len(bedrock.requests_containing(tag)) >= 2
-    # Budget plus one last call (whose own botocore backoff is at most a couple of seconds);
-    # Strands' default policy alone would wait 4+8+16+32+64 s.
+    assert response.json() == error_body("model_throttled")
+    arrivals = [request.received_at for request in bedrock.requests_containing(tag)]
+    assert len(arrivals) > 2  # botocore's two attempts, then at least one retry of the model call
+    # No retry starts later than the budget after the first call; the last call's own botocore
+    # backoff (under a second for its second attempt) comes on top. Strands' default policy alone
+    # would wait 4+8+16+32+64 s.
+    assert arrivals[-1] - arrivals[0] <= RETRY_BUDGET_SECONDS + 1.5
     assert elapsed < RETRY_BUDGET_SECONDS + 6
 
 
@@ -538,9 +663,11 @@ def test_access_log_has_one_json_line_per_request_without_prompt_text(
 
 
 def test_ping_answers_while_many_slow_streams_are_open(agent: ServerProcess) -> None:
+    """/ping is answered while 40 slow streams are all still open (how fast is bench/'s figure)."""
     streams = 40
+    finished = 0
 
-    async def scenario() -> tuple[list[dict[str, Any]], httpx.Response, list[list[dict[str, Any]]]]:
+    async def scenario() -> tuple[list[dict[str, Any]], httpx.Response, int, list[list[dict[str, Any]]]]:
         limits = httpx.Limits(max_connections=streams + 5)
         async with httpx.AsyncClient(base_url=agent.url, timeout=60, limits=limits) as http:
             before = (await http.get("/ping")).json()
@@ -548,8 +675,8 @@ def test_ping_answers_while_many_slow_streams_are_open(agent: ServerProcess) -> 
             started = 0
 
             async def one_stream(index: int) -> list[dict[str, Any]]:
-                nonlocal started
-                prompt = f"load {index} [[chunks:8]] [[delay:0.4]]"
+                nonlocal started, finished
+                prompt = f"load {index} [[chunks:10]] [[delay:0.4]]"  # 4 s per stream
                 events = []
                 async with http.stream("POST", "/invocations", json={"prompt": prompt, "stream": True}) as response:
                     assert response.status_code == 200
@@ -560,17 +687,20 @@ def test_ping_answers_while_many_slow_streams_are_open(agent: ServerProcess) -> 
                                 started += 1
                                 if started == streams:
                                     opened.set()
+                finished += 1
                 return events
 
             tasks = [asyncio.create_task(one_stream(index)) for index in range(streams)]
             await asyncio.wait_for(opened.wait(), timeout=30)  # every stream has sent text
             during = await http.get("/ping")
+            finished_at_ping = finished
             results = await asyncio.gather(*tasks)
-            return [before], during, results
+            return [before], during, finished_at_ping, results
 
-    (before,), during, results = asyncio.run(scenario())
+    (before,), during, finished_at_ping, results = asyncio.run(scenario())
     assert during.status_code == 200
+    assert finished_at_ping == 0  # answered while every stream was open, not queued behind them
     assert during.json() == before  # open invocations are the platform's business, not HealthyBusy
     for events in results:
         assert "completion" in events[-1], events[-1]
-        assert len(events) == 9
+        assert len(events) == 11

@@ -115,6 +115,21 @@ def test_missing_credentials_answer_503_and_the_server_keeps_serving(
     assert bedrock.requests_mentioning(tag) == []  # nothing unsigned was sent
 
 
+def test_an_unreachable_model_endpoint_answers_502_and_the_server_keeps_serving(
+    server_factory: list[ServerProcess], agent_implementation: AgentImplementation, bedrock: BedrockEmulator
+) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there: connection refused
+    server = start(
+        agent_implementation, server_factory, bedrock, {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": nobody, "MODEL_MAX_ATTEMPTS": "1"}
+    )
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for stream in (False, True):
+            response = http.post("/invocations", json={"prompt": "anyone there?", "stream": stream})
+            assert response.status_code == 502
+            assert response.json() == {"error": "The model endpoint could not be reached.", "code": "model_unreachable"}
+        assert http.get("/ping").json()["status"] == "Healthy"
+
+
 def test_least_recently_used_idle_session_is_forgotten_beyond_max_sessions(
     server_factory: list[ServerProcess], agent_implementation: AgentImplementation, bedrock: BedrockEmulator
 ) -> None:

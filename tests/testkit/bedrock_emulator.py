@@ -25,15 +25,19 @@ scenarios against one emulator. Directives:
 - ``[[tool:current_time]]`` / ``[[tool:calculate:EXPR]]``: ask for that tool (it must be in the
   request's ``toolConfig``); the follow-up request carrying the tool result is answered with
   ``Tool result: <text>``.
+- ``[[stop:REASON]]``: end the answer with that stop reason (e.g. ``max_tokens``) instead of
+  ``end_turn``.
 - ``[[throttle-first:N]]``: answer 429 ThrottlingException to the first N requests with this exact
   body (a retry resends the same body), then answer normally.
 - ``[[fail:KIND]]`` with KIND one of: ``throttle`` (429), ``access-denied`` (403),
   ``invalid-model`` (400 ValidationException "The provided model identifier is invalid."),
+  ``context-overflow`` (400 ValidationException "Input is too long for requested model."),
   ``not-found`` (404 ResourceNotFoundException), ``validation`` (400), ``model-timeout`` (408),
   ``unavailable`` (503), ``internal`` (500), ``stream-exception`` (some chunks, then a
   modelStreamErrorException frame), ``cut`` (some chunks, then the connection is closed
-  mid-frame), ``stall`` (headers sent, then silence for ``[[stall:S]]`` seconds, default 30),
-  ``stall-mid`` (some chunks, then that silence).
+  mid-frame), ``garbled`` (some chunks, then a well-framed contentBlockDelta event whose payload
+  is not JSON: the client library's own parsing fails), ``stall`` (headers sent, then silence for
+  ``[[stall:S]]`` seconds, default 30), ``stall-mid`` (some chunks, then that silence).
 
 The default answer is ``You said: <text without directives>. Turn <k>.`` where k counts the user
 text messages in the conversation, so a client can see that history was carried.
@@ -83,16 +87,23 @@ _HTTP_FAILURES: dict[str, tuple[int, str, str]] = {
         "You don't have access to the model with the specified model ID.",
     ),
     "invalid-model": (400, "ValidationException", "The provided model identifier is invalid."),
+    "context-overflow": (400, "ValidationException", "Input is too long for requested model."),
     "not-found": (404, "ResourceNotFoundException", "Model not found."),
     "validation": (400, "ValidationException", "Malformed input request, please reformat your input and try again."),
     "model-timeout": (408, "ModelTimeoutException", "Model has timed out in processing the request."),
     "unavailable": (503, "ServiceUnavailableException", "Service unavailable. Try again later."),
     "internal": (500, "InternalServerException", "An internal server error occurred."),
 }
+STREAM_EXCEPTION_MESSAGE = "The model stream failed."
 _ALTERNATION_MESSAGE = (
     "A conversation must alternate between user and assistant roles. "
     "Make sure the conversation alternates between user and assistant roles and try again."
 )
+
+
+def upstream_error_texts() -> list[str]:
+    """Every error message the emulator itself sends, which an agent must never pass on to a client."""
+    return [message for _, _, message in _HTTP_FAILURES.values()] + [STREAM_EXCEPTION_MESSAGE, _ALTERNATION_MESSAGE]
 
 
 def encode_header(name: str, value: str) -> bytes:
@@ -155,10 +166,11 @@ class Answer:
 
     chunks: list[str] = field(default_factory=list)
     tool_use: dict[str, Any] | None = None
+    stop: str | None = None  # a ``[[stop:REASON]]`` directive
 
     @property
     def stop_reason(self) -> str:
-        return "tool_use" if self.tool_use else "end_turn"
+        return "tool_use" if self.tool_use else self.stop or "end_turn"
 
     def content(self) -> list[dict[str, Any]]:
         """The assistant message content, as the non-streaming Converse returns it."""
@@ -286,7 +298,7 @@ class BedrockEmulator:
             return Answer(tool_use={"toolUseId": f"tooluse_{uuid.uuid4().hex[:20]}", "name": name, "input": tool_input})
         text = _DIRECTIVE.sub("", _last_user_text(messages)).strip()
         turn = sum(1 for message in messages if message.get("role") == "user" and _last_user_text([message]))
-        return Answer(chunks=_split(f"You said: {text}. Turn {turn}.", chunk_count))
+        return Answer(chunks=_split(f"You said: {text}. Turn {turn}.", chunk_count), stop=directives.get("stop"))
 
 
 class _Server(ThreadingHTTPServer):
@@ -375,6 +387,11 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(stall)
                     self.close_connection = True
                     return
+                if failure == "garbled" and is_text and index == fail_at:
+                    headers = {":event-type": "contentBlockDelta", ":content-type": "application/json"}
+                    self._write_chunk(encode_frame({**headers, ":message-type": "event"}, b"{not json"))
+                    self._write_chunk(b"")
+                    return
                 if failure in ("stream-exception", "cut") and is_text and index == fail_at:
                     if failure == "cut":
                         self.wfile.write(f"{len(frame):x}\r\n".encode() + frame[: len(frame) // 2])
@@ -382,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
                         self.connection.shutdown(socket.SHUT_RDWR)
                         self.close_connection = True
                         return
-                    self._write_chunk(exception_frame("modelStreamErrorException", "The model stream failed."))
+                    self._write_chunk(exception_frame("modelStreamErrorException", STREAM_EXCEPTION_MESSAGE))
                     self._write_chunk(b"")
                     return
                 self._write_chunk(frame)
