@@ -224,10 +224,11 @@ def test_the_alias_names_the_key(run: Run, custom: Run) -> None:
     assert custom.one(ALIAS).inputs["name"] == "alias/acme/pulumi"
 
 
-def test_without_protection_nothing_is_protected_and_the_policy_allows_deletion(custom: Run) -> None:
+def test_without_protection_nothing_is_protected_and_the_policies_allow_deletion(custom: Run) -> None:
     assert not any(r.protect for r in custom.registrations)
     sids = {s["Sid"] for s in policy_of(custom, POLICY)["Statement"]}
     assert not sids & {"DenyBucketDeletion", "DenyHistoryDeletion"}
+    assert all(s["Effect"] == "Allow" for s in policy_of(custom, KEY)["Statement"])
     assert custom.one(BUCKET_TYPE).inputs["bucket"] == "acme-pulumi-state"
 
 
@@ -284,15 +285,17 @@ def test_key_policy_lets_the_account_administer_the_key_without_lockout(run: Run
     assert "Condition" not in admin
     # The account can always repair the policy, schedule or cancel deletion and re-enable the key.
     assert {"kms:PutKeyPolicy", "kms:GetKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:EnableKey"} <= set(admin["Action"])
-    # ... and nothing takes it away again.
-    assert all(s["Effect"] == "Allow" for s in document["Statement"])
+    # ... and nothing takes that away again: the only deny is the deletion guard.
+    denies = [s for s in document["Statement"] if s["Effect"] == "Deny"]
+    assert denies == [{"Sid": "DenyKeyDeletion", "Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}]
     # Administration is not use: no cryptographic operation in the administrators' statement.
     assert not {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"} & set(admin["Action"])
 
 
 def test_key_use_is_granted_only_to_this_account_and_data_keys_only_through_s3_for_this_bucket(run: Run) -> None:
     document = policy_of(run, KEY)
-    assert all(s["Principal"] == {"AWS": ROOT_ARN} for s in document["Statement"])  # never "*" or another account
+    allows = [s for s in document["Statement"] if s["Effect"] == "Allow"]
+    assert all(s["Principal"] == {"AWS": ROOT_ARN} for s in allows)  # never "*" or another account
     via_s3 = statement(document, "StateBucketEncryptionViaS3")
     assert via_s3["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert via_s3["Condition"] == {
@@ -302,7 +305,7 @@ def test_key_use_is_granted_only_to_this_account_and_data_keys_only_through_s3_f
     secrets = statement(document, "StackSecretsProvider")
     assert secrets["Action"] == ["kms:Decrypt", "kms:Encrypt"]
     assert secrets["Condition"] == {"StringEquals": {"kms:CallerAccount": ACCOUNT_ID}}
-    granted = {a for s in document["Statement"] for a in s["Action"]}
+    granted = {a for s in allows for a in s["Action"]}
     assert "kms:GenerateDataKey" not in set(secrets["Action"]) and granted.isdisjoint({"kms:CreateGrant", "kms:ReEncryptFrom", "kms:ReEncryptTo"})
 
 

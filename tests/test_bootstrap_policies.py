@@ -139,10 +139,11 @@ def test_documents_are_well_formed_and_within_quotas(variant: str) -> None:
 def test_key_policy_actions_exist_apply_to_a_key_and_take_their_conditions(variant: str) -> None:
     key, _, partition = documents(variant)
     for statement in key["Statement"]:
-        assert statement["Effect"] == "Allow" and statement["Resource"] == "*"  # "*" = this key
-        assert statement["Principal"] == {"AWS": f"arn:{partition}:iam::{ACCOUNT_ID}:root"}
+        assert statement["Resource"] == "*"  # in a key policy: this key
+        expected_principal = {"AWS": f"arn:{partition}:iam::{ACCOUNT_ID}:root"} if statement["Effect"] == "Allow" else "*"
+        assert statement["Principal"] == expected_principal
         assert catalogue_problems(statement, partition, []) == []
-        for action in statement["Action"]:
+        for action in as_list(statement["Action"]):
             # Every action is authorised against a key, so the key policy governs it.
             assert any(":key/${KeyId}" in row["resource_arn_format"] for row in rows(action)), action
 

@@ -52,7 +52,7 @@ class StateBackend(pulumi.ComponentResource):
             rotation_period_in_days=settings.key_rotation_days,
             deletion_window_in_days=settings.key_deletion_window_days,
             bypass_policy_lockout_safety_check=False,
-            policy=json.dumps(key_policy(ctx, self.bucket_name)),
+            policy=json.dumps(key_policy(ctx, self.bucket_name, settings.protect)),
             tags=TAGS,
             opts=pulumi.ResourceOptions(parent=self, protect=settings.protect),
         )

@@ -9,7 +9,7 @@ gets exactly the bucket, its prefix and the key); these resource policies add wh
 - the key trusts the account (so IAM policies can grant it, and the account can never lose
   control of it) with the administrative actions only; data keys may be generated only by S3 for
   this bucket; Encrypt/Decrypt are open to IAM grants for Pulumi's `awskms://` secrets provider,
-  which calls them directly.
+  which calls them directly; with protection on, nobody may schedule the key's deletion.
 """
 
 from typing import Any
@@ -54,10 +54,13 @@ def document(statements: list[Document]) -> Document:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def key_policy(ctx: AwsContext, bucket: str) -> Document:
-    """The KMS key's policy (in a key policy, Resource "*" means this key)."""
+def key_policy(ctx: AwsContext, bucket: str, protect: bool) -> Document:
+    """The KMS key's policy (in a key policy, Resource "*" means this key). With `protect`, nobody
+    may schedule the key's deletion (which would make every state file and stack secret
+    unreadable) until the policy is changed, which the account can always do."""
     account = {"AWS": account_root_arn(ctx)}
     arn = bucket_arn(bucket, ctx)
+    guard = [{"Sid": "DenyKeyDeletion", "Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}]
     return document(
         [
             {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": account, "Action": list(KEY_ADMIN_ACTIONS), "Resource": "*"},
@@ -81,6 +84,7 @@ def key_policy(ctx: AwsContext, bucket: str) -> Document:
                 "Resource": "*",
                 "Condition": {"StringEquals": {"kms:CallerAccount": ctx.account_id}},
             },
+            *(guard if protect else []),
         ]
     )
 
