@@ -2,8 +2,9 @@
 
 Sources: ``runtime`` is the endpoint's own group (the container's stdout/stderr; output
 ``runtimeLogGroupNames``, keyed by endpoint), ``application`` and ``usage`` are the vended-log
-groups (output ``vendedLogGroupNames``). ``--follow`` polls ``FilterLogEvents`` from the newest
-timestamp seen, dropping events already printed (several can share a millisecond).
+groups (output ``vendedLogGroupNames``). History comes from ``FilterLogEvents``; ``--follow`` then
+opens a Live Tail session (events pushed as they are ingested) and, when live tail is not allowed
+or its session ends (after three hours), polls ``FilterLogEvents`` from the newest event seen.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from enum import Enum
 from typing import Any
 
 import boto3
+import botocore.exceptions
 from botocore.config import Config
 from rich.console import Console
 
@@ -24,6 +26,8 @@ from .stack import DEFAULT_ENDPOINT, endpoint_name, parse_runtime_arn, require_o
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# StartLiveTail failures that polling would meet too: report them instead of falling back.
+_SERVICE_FAULTS = frozenset({"ResourceNotFoundException", "ThrottlingException", "UnrecognizedClientException"})
 
 
 class Source(str, Enum):
@@ -79,29 +83,65 @@ def events(client: Any, group: str, start: int) -> Iterator[dict[str, Any]]:
 def show(
     *, stack: str | None, endpoint: str | None, source: Source, since: str, follow: bool, poll_seconds: float, out: Console
 ) -> None:
-    """Print the events since ``since``; with ``follow``, keep polling until Ctrl-C."""
+    """Print the events since ``since``; with ``follow``, keep printing new ones until Ctrl-C."""
     start = since_millis(since, time.time())
     outputs = stack_outputs(stack)
     label = stack or "(selected)"
-    region = parse_runtime_arn(str(require_output(outputs, "runtimeArn", label)), source="runtimeArn")["region"]
+    arn = parse_runtime_arn(str(require_output(outputs, "runtimeArn", label)), source="runtimeArn")
     group = log_group(outputs, label, source, endpoint)
-    client = boto3.session.Session().client("logs", region_name=region, config=Config(retries={"mode": "standard"}))
-    seen: dict[str, int] = {}  # event id -> timestamp, for events at or after ``start``
+    group_arn = f"arn:{arn['partition']}:logs:{arn['region']}:{arn['account']}:log-group:{group}"
+    client = boto3.session.Session().client("logs", region_name=arn["region"], config=Config(retries={"mode": "standard"}))
+    printer = _Printer(out, start)
     try:
-        while True:
-            for event in events(client, group, start):
-                if event["eventId"] not in seen:
-                    seen[event["eventId"]] = int(event["timestamp"])
-                    out.out(line(event), highlight=False)
-            if not follow:
-                return
-            # Ask again from the newest millisecond seen: events still arriving may share it.
-            start = max(seen.values(), default=start)
-            seen = {event_id: stamp for event_id, stamp in seen.items() if stamp >= start}
-            time.sleep(poll_seconds)
+        printer.print_all(events(client, group, start))
+        if follow:
+            printer.print_all(live_tail(client, group_arn))  # until the session ends (3 h), if allowed
+            while True:
+                time.sleep(poll_seconds)
+                printer.print_all(events(client, group, printer.newest))
     except Exception as error:
         mapped = from_botocore(error, operation="FilterLogEvents", target=f"log group {group}", read_timeout=60)
         if mapped is None:
             raise
         raise mapped from error
 
+
+class _Printer:
+    """Prints each event once. Polls re-read the newest millisecond and a live tail may overlap
+    the history read before it, so events are remembered for a minute behind the newest one (by
+    stream, time and text: live-tail events carry no id); anything older counts as a replay."""
+
+    WINDOW_MS = 60_000
+
+    def __init__(self, out: Console, start: int) -> None:
+        self.out = out
+        self.start = start
+        self.newest = start
+        self._seen: set[tuple[str, int, str]] = set()
+
+    def print_all(self, batch: Iterator[dict[str, Any]]) -> None:
+        for event in batch:
+            stamp = int(event["timestamp"])
+            key = (str(event.get("logStreamName", "")), stamp, str(event.get("message", "")))
+            if stamp < self.start or stamp < self.newest - self.WINDOW_MS or key in self._seen:
+                continue
+            self._seen.add(key)
+            self.out.out(line(event), highlight=False)
+            if stamp > self.newest:
+                self.newest = stamp
+                self._seen = {seen for seen in self._seen if seen[1] >= stamp - self.WINDOW_MS}
+
+
+def live_tail(client: Any, group_arn: str) -> Iterator[dict[str, Any]]:
+    """Events as CloudWatch Logs pushes them (StartLiveTail); nothing when live tail is not
+    available to this caller (not allowed, or the endpoint cannot serve it), so polling takes over."""
+    try:
+        response = client.start_live_tail(logGroupIdentifiers=[group_arn])
+    except botocore.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _SERVICE_FAULTS:
+            raise
+        return
+    except botocore.exceptions.EndpointConnectionError:
+        return
+    for message in response["responseStream"]:
+        yield from message.get("sessionUpdate", {}).get("sessionResults", [])
