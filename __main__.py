@@ -1,22 +1,23 @@
 """The program: one AgentCoreRuntime per stack, configured by Pulumi.<stack>.yaml.
 
 `pulumi preview` / `pulumi up --stack dev` run this file. Every setting is an `agentcore:*` config
-key declared (with its type and default) in Pulumi.yaml; bad values stop the run with one line per
-problem, naming the key, before any AWS call.
+key declared once in components/schema.py (Pulumi.yaml's declarations are generated from it); bad
+values stop the run with one line per problem, naming the key, before any AWS call.
 """
 
 import pulumi
 
 from components import AgentCoreRuntime
 from components.errors import ConfigError
-from components.stack_config import CONFIG_KEYS, NAMESPACE, provider_region_problems, settings_from_config
+from components.schema import CONFIG_KEYS, NAMESPACE
+from components.stack_config import provider_region_problems, settings_from_config
 
 
 def raw_config() -> dict[str, str]:
     """This namespace's config as Pulumi passes it: declared keys plus any others set in the stack
     file (so a misspelt key is reported instead of silently ignored)."""
     config = pulumi.Config(NAMESPACE)
-    raw = {entry.key: config.get(entry.key) for entry in CONFIG_KEYS}
+    raw = {key: config.get(key) for key in CONFIG_KEYS}
     prefix = f"{NAMESPACE}:"
     for key, value in pulumi.runtime.get_config_env().items():
         if key.startswith(prefix):

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from .iam.documents import Statement, allow
+
 # One dot, then the model name with optional `:version` parts, e.g. `amazon.nova-pro-v1:0`,
 # `anthropic.claude-sonnet-4-6`, `anthropic.claude-3-haiku-20240307-v1:0:48k`.
 FOUNDATION_MODEL_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\.[a-z0-9][a-z0-9-]{0,62}(?::[a-z0-9-]{1,63})*")
@@ -110,9 +112,9 @@ def inference_profile_arn(partition: str, region: str, account_id: str, profile_
 
 def model_invoke_statements(
     *, partition: str, region: str, account_id: str, model_ids: tuple[str, ...] | list[str]
-) -> list[dict[str, Any]]:
+) -> list[Statement]:
     """IAM statements that let a role invoke exactly these models from `region`, and nothing else."""
-    statements: list[dict[str, Any]] = []
+    statements: list[Statement] = []
     for index, model_id in enumerate(dict.fromkeys(model_ids)):
         ref = classify_model_id(model_id)
         sid = f"InvokeModel{index}"
@@ -152,8 +154,5 @@ def model_invoke_statements(
     return statements
 
 
-def _allow(sid: str, resources: list[str], condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": list(INVOKE_ACTIONS), "Resource": resources}
-    if condition:
-        statement["Condition"] = condition
-    return statement
+def _allow(sid: str, resources: list[str], condition: dict[str, Any] | None = None) -> Statement:
+    return allow(sid, INVOKE_ACTIONS, resources, condition)

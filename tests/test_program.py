@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.testkit.observability_facts import DOCUMENTED_DIMENSIONS, metric_rows
 from tests.testkit.pulumi_mocks import ACCOUNT_ID, ROOT, Registration, Run, load_yaml, run_program, unwrap_secret
-from tests.test_observability import DOCUMENTED_DIMENSIONS, metric_rows
 
 STACKS = ("dev", "prod")
 COMPONENT = "agentcore:index:AgentCoreRuntime"

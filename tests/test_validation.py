@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.observability import ObservabilityConfig
-from components.settings import arg_path, validate_args
-from components.stack_config import CONFIG_KEYS, config_to_args, provider_region_problems, settings_from_config
+from components.observability.settings import ObservabilityConfig
+from components.rules import validate_args
+from components.stack_config import config_to_args, provider_region_problems, settings_from_config
 
 DIGEST = "sha256:" + "0f" * 32
 ECR_URI = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/agent@{DIGEST}"
@@ -206,12 +206,63 @@ def test_bad_arguments_name_the_argument_and_the_rule(case: Case) -> None:
     assert any(says in messages[k] for k in matching), str(info.value)
 
 
+# The argument path a component caller sees for each config key, written out (not derived with
+# the code under test), so a wrong mapping fails here.
+ARG_PATHS = {
+    "modelId": "args.model_id",
+    "additionalModelIds": "args.additional_model_ids",
+    "runtimeName": "args.runtime_name",
+    "description": "args.description",
+    "environment": "args.environment",
+    "logLevel": "args.log_level",
+    "protocol": "args.protocol",
+    "idleTimeoutSeconds": "args.lifecycle.idle_timeout_seconds",
+    "maxLifetimeSeconds": "args.lifecycle.max_lifetime_seconds",
+    "networkMode": "args.network.mode",
+    "subnetIds": "args.network.subnet_ids",
+    "securityGroupIds": "args.network.security_group_ids",
+    "environmentVariables": "args.environment_variables",
+    "requestHeaderAllowlist": "args.request_header_allowlist",
+    "jwtDiscoveryUrl": "args.jwt_authorizer.discovery_url",
+    "jwtAllowedAudiences": "args.jwt_authorizer.allowed_audiences",
+    "jwtAllowedClients": "args.jwt_authorizer.allowed_clients",
+    "jwtAllowedScopes": "args.jwt_authorizer.allowed_scopes",
+    "endpointName": "args.endpoint.name",
+    "endpointVersion": "args.endpoint.pinned_version",
+    "endpointDescription": "args.endpoint.description",
+    "imageUri": "args.image.uri",
+    "imageContext": "args.image.context",
+    "imageDockerfile": "args.image.dockerfile",
+    "buildOnPreview": "args.image.build_on_preview",
+    "githubActionsCache": "args.image.github_actions_cache",
+    "repositoryName": "args.repository.name",
+    "keepImages": "args.repository.keep_images",
+    "ecrKmsKeyArn": "args.repository.kms_key_arn",
+    "forceDeleteRepository": "args.repository.force_delete",
+    "protectRepository": "args.repository.protect",
+    "deployerRole": "args.deployer.enabled",
+    "deployerTrustedPrincipalArns": "args.deployer.trusted_principal_arns",
+    "githubRepository": "args.deployer.github.repository",
+    "githubBranches": "args.deployer.github.branches",
+    "githubEnvironments": "args.deployer.github.environments",
+    "githubPullRequests": "args.deployer.github.pull_requests",
+    "githubOidcProviderArn": "args.deployer.github.provider_arn",
+    "createGithubOidcProvider": "args.deployer.github.create_provider",
+    "stateBucket": "args.deployer.state_bucket",
+    "stateKeyPrefix": "args.deployer.state_prefix",
+    "secretsKmsKeyArn": "args.deployer.secrets_kms_key_arn",
+    "permissionsBoundaryArn": "args.permissions_boundary_arn",
+    "tags": "args.tags",
+    "observability": "args.observability",
+}
+
+
 def _arg_form(text: str) -> str:
     """Config keys named in a rule read as argument paths for component callers (the camelCase
     keys of a settings block, `agentcore:observability.transactionSearch`, as their field names)."""
     text = re.sub(r"(agentcore:observability\.)(\w+)", lambda m: m.group(1) + _snake(m.group(2)), text)
-    for entry in sorted(CONFIG_KEYS, key=lambda e: -len(e.key)):
-        text = re.sub(rf"agentcore:{entry.key}(?!\w)", arg_path(entry.path), text)
+    for key in sorted(ARG_PATHS, key=len, reverse=True):
+        text = re.sub(rf"agentcore:{key}(?!\w)", ARG_PATHS[key], text)
     return text
 
 

@@ -1,0 +1,41 @@
+"""The container environment the component sets on the runtime, and the names it reserves.
+
+The agent in agent_image/ reads AWS_REGION, MODEL_ID and LOG_LEVEL; the image's
+`opentelemetry-instrument` (ADOT) wrapper reads the rest, so that it exports what the
+observability resources expect. A user's own variables may not shadow any of them.
+"""
+
+from .args import LogLevel
+
+
+def container_otel_environment() -> dict[str, str]:
+    """What the image's OpenTelemetry wrapper needs (the component reserves these names).
+
+    Deliberately absent: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and
+    OTEL_EXPORTER_OTLP_LOGS_HEADERS. AgentCore sets service.name `<runtime>.<endpoint>` and the
+    endpoint's log group itself; one static value cannot be right for two endpoints, would need
+    the runtime id (a cycle: the runtime cannot reference its own output) and would override the
+    platform's values.
+    """
+    return {
+        "AGENT_OBSERVABILITY_ENABLED": "true",
+        "OTEL_PYTHON_DISTRO": "aws_distro",
+        "OTEL_PYTHON_CONFIGURATOR": "aws_configurator",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        # Prompts and completions stay out of spans: they may hold personal data, and spans are
+        # readable by everyone with access to the account's traces.
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",
+    }
+
+
+MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL", *container_otel_environment())
+# Would contradict AWS_REGION for SDKs that read it first.
+SHADOWING_ENV_VARS = ("AWS_DEFAULT_REGION",)
+CREDENTIAL_ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def managed_environment(*, region: str, model_id: str, log_level: LogLevel) -> dict[str, str]:
+    """The variables the component sets (names in MANAGED_ENV_VARS): what the agent reads, then
+    what its OpenTelemetry wrapper needs."""
+    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value, **container_otel_environment()}

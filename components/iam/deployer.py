@@ -1,0 +1,314 @@
+"""The deployer role: assumed by later `pulumi up` / `pulumi preview` runs, locally or in CI. Who
+may assume it (listed principals, GitHub Actions runs through OIDC) and what it may do (this
+stack's resources and nothing else); the observability share is in `telemetry`, in a managed
+policy of its own.
+
+Sources: the AWS::BedrockAgentCore::Runtime / RuntimeEndpoint handler permissions in the
+CloudFormation schema (what creating and updating the resources calls; aws-native drives them
+through Cloud Control, which calls them with the deployer's credentials), and GitHub's OIDC guide
+for AWS.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..github_oidc import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST
+from .arns import ecr_repository_arn, runtime_arn_pattern, workload_identity_arn_pattern, workload_identity_directory_arn
+from .documents import PolicyDocument, Statement, allow, document
+from .runtime import AGENTCORE_SERVICE
+
+
+@dataclass(frozen=True)
+class GithubTrust:
+    """Which GitHub Actions runs may assume the deployer role (OIDC `sub` claims)."""
+
+    repository: str
+    branches: tuple[str, ...] = ("main",)
+    environments: tuple[str, ...] = ()
+    pull_requests: bool = False
+
+    def subjects(self) -> list[str]:
+        base = f"repo:{self.repository}"
+        return [
+            *(f"{base}:ref:refs/heads/{b}" for b in self.branches),
+            *(f"{base}:environment:{e}" for e in self.environments),
+            *([f"{base}:pull_request"] if self.pull_requests else []),
+        ]
+
+
+def deployer_trust_policy(
+    *,
+    partition: str,
+    account_id: str,
+    principal_arns: Sequence[str],
+    github: GithubTrust | None,
+    github_provider_arn: str | None,
+) -> PolicyDocument:
+    """Who may assume the deployer: the listed principals and/or the GitHub subjects.
+
+    With neither, the account itself (`:root`): then only identities of this account whose own
+    IAM policies allow `sts:AssumeRole` on this role can use it. The trust is never open to `*`.
+    """
+    statements: list[Statement] = []
+    principals = list(dict.fromkeys(principal_arns))
+    if github is None and not principals:
+        principals = [f"arn:{partition}:iam::{account_id}:root"]
+    if principals:
+        statements.append(
+            {
+                "Sid": "TrustedPrincipals",
+                "Effect": "Allow",
+                "Principal": {"AWS": principals},
+                "Action": "sts:AssumeRole",
+            }
+        )
+    if github is not None:
+        if not github_provider_arn:
+            raise ValueError("GitHub trust needs the OIDC provider's ARN")
+        statements.append(
+            {
+                "Sid": "GithubActionsOidc",
+                "Effect": "Allow",
+                "Principal": {"Federated": github_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": GITHUB_OIDC_AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": github.subjects(),
+                    }
+                },
+            }
+        )
+    return document(statements)
+
+
+@dataclass(frozen=True)
+class DeployerScope:
+    """Everything the deployer may touch, as plain strings."""
+
+    partition: str
+    region: str
+    account_id: str
+    runtime_name: str
+    execution_role_arn: str
+    deployer_role_arn: str
+    # The managed policy with the deployer's observability share (read-only for the deployer).
+    telemetry_policy_arn: str | None = None
+    repository_name: str | None = None
+    ecr_kms_key_arn: str | None = None
+    permissions_boundary_arn: str | None = None
+    github_provider_arn: str | None = None
+    state_bucket: str | None = None
+    state_prefix: str = ""
+    secrets_kms_key_arn: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+
+# IAM write actions on the execution role that accept the `iam:PermissionsBoundary` condition.
+_BOUNDED_ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+)
+
+
+def deployer_statements(scope: DeployerScope) -> list[Statement]:
+    """What later deployments of this stack need, and nothing beyond this stack's resources (the
+    observability resources' share is `telemetry.deployer_telemetry_statements`, in a managed
+    policy of its own: together they can pass IAM's 10,240-character limit on a role's inline
+    policies).
+
+    The deployer may change the execution role but not itself (nor the GitHub OIDC provider):
+    widening its own permissions or trust takes the credentials that bootstrapped the stack. With
+    a permissions boundary configured, it can only write the execution role while that role keeps
+    the boundary, and can never remove it.
+    """
+    return [
+        *_runtime_statements(scope),
+        *_role_statements(scope),
+        *_ecr_statements(scope),
+        *_vpc_statements(scope),
+        *_state_statements(scope),
+    ]
+
+
+def _runtime_statements(scope: DeployerScope) -> list[Statement]:
+    """Cloud Control and the runtime, its endpoints and its workload identity."""
+    p, r, a = scope.partition, scope.region, scope.account_id
+    runtime = runtime_arn_pattern(p, r, a, scope.runtime_name)
+    return [
+        allow(
+            "CloudControl",
+            [
+                "cloudformation:CreateResource",
+                "cloudformation:DeleteResource",
+                "cloudformation:GetResource",
+                "cloudformation:GetResourceRequestStatus",
+                "cloudformation:UpdateResource",
+            ],
+            "*",
+        ),
+        # CreateAgentRuntime has no resource-level permissions; PassExecutionRole below limits
+        # what it can create to runtimes running as this stack's execution role.
+        allow("AgentRuntimeCreate", ["bedrock-agentcore:CreateAgentRuntime"], "*"),
+        allow(
+            "AgentRuntimeManage",
+            [
+                "bedrock-agentcore:CreateAgentRuntimeEndpoint",
+                "bedrock-agentcore:DeleteAgentRuntime",
+                "bedrock-agentcore:DeleteAgentRuntimeEndpoint",
+                "bedrock-agentcore:GetAgentRuntime",
+                "bedrock-agentcore:GetAgentRuntimeEndpoint",
+                "bedrock-agentcore:ListTagsForResource",
+                "bedrock-agentcore:TagResource",
+                "bedrock-agentcore:UntagResource",
+                "bedrock-agentcore:UpdateAgentRuntime",
+                "bedrock-agentcore:UpdateAgentRuntimeEndpoint",
+            ],
+            [runtime, f"{runtime}/runtime-endpoint/*"],
+        ),
+        allow(
+            "AgentRuntimeWorkloadIdentity",
+            [
+                "bedrock-agentcore:CreateWorkloadIdentity",
+                "bedrock-agentcore:DeleteWorkloadIdentity",
+                "bedrock-agentcore:TagResource",
+            ],
+            [workload_identity_directory_arn(p, r, a), workload_identity_arn_pattern(p, r, a, scope.runtime_name)],
+        ),
+        allow(
+            "PassExecutionRole",
+            ["iam:PassRole"],
+            [scope.execution_role_arn],
+            {"StringEquals": {"iam:PassedToService": AGENTCORE_SERVICE}},
+        ),
+        allow(
+            "AgentCoreServiceLinkedRoles",
+            ["iam:CreateServiceLinkedRole"],
+            [f"arn:{p}:iam::{a}:role/aws-service-role/*.{AGENTCORE_SERVICE}/AWSServiceRoleForBedrockAgentCore*"],
+            {"StringLike": {"iam:AWSServiceName": f"*.{AGENTCORE_SERVICE}"}},
+        ),
+    ]
+
+
+def _role_statements(scope: DeployerScope) -> list[Statement]:
+    """The execution role (writable, within the boundary), and read access to the stack's roles,
+    its telemetry policy and the GitHub OIDC provider."""
+    statements: list[Statement] = []
+    bounded = list(_BOUNDED_ROLE_ACTIONS)
+    boundary_condition = None
+    if scope.permissions_boundary_arn:
+        bounded.append("iam:PutRolePermissionsBoundary")
+        boundary_condition = {"StringEquals": {"iam:PermissionsBoundary": scope.permissions_boundary_arn}}
+    statements.append(allow("ExecutionRoleWrite", sorted(bounded), [scope.execution_role_arn], boundary_condition))
+    statements.append(allow("ExecutionRoleTagging", ["iam:TagRole", "iam:UntagRole"], [scope.execution_role_arn]))
+    statements.append(
+        allow(
+            "StackRolesRead",
+            [
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
+                "iam:ListRoleTags",
+            ],
+            [scope.execution_role_arn, scope.deployer_role_arn],
+        )
+    )
+    if scope.telemetry_policy_arn:
+        statements.append(
+            allow(
+                "TelemetryPolicyRead",
+                ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyTags", "iam:ListPolicyVersions"],
+                [scope.telemetry_policy_arn],
+            )
+        )
+    if scope.github_provider_arn:
+        statements.append(
+            allow(
+                "GithubOidcProviderRead",
+                ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags"],
+                [scope.github_provider_arn],
+            )
+        )
+    return statements
+
+
+def _ecr_statements(scope: DeployerScope) -> list[Statement]:
+    """Push to and manage this stack's repository (only when the component builds the image)."""
+    if not scope.repository_name:
+        return []
+    repository = ecr_repository_arn(scope.partition, scope.region, scope.account_id, scope.repository_name)
+    statements = [
+        allow(
+            "EcrRepository",
+            [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:CompleteLayerUpload",
+                "ecr:CreateRepository",
+                "ecr:DeleteLifecyclePolicy",
+                "ecr:DeleteRepository",
+                "ecr:DescribeRepositories",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:GetLifecyclePolicy",
+                "ecr:InitiateLayerUpload",
+                "ecr:ListTagsForResource",
+                "ecr:PutImage",
+                "ecr:PutImageScanningConfiguration",
+                "ecr:PutImageTagMutability",
+                "ecr:PutLifecyclePolicy",
+                "ecr:TagResource",
+                "ecr:UntagResource",
+                "ecr:UploadLayerPart",
+            ],
+            [repository],
+        ),
+        allow("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], "*"),
+    ]
+    if scope.ecr_kms_key_arn:
+        # ECR validates the key and adds its own grants with the caller's credentials.
+        statements.append(allow("EcrKmsKeyDescribe", ["kms:DescribeKey"], [scope.ecr_kms_key_arn]))
+        statements.append(
+            allow("EcrKmsKeyGrant", ["kms:CreateGrant"], [scope.ecr_kms_key_arn], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
+        )
+    return statements
+
+
+def _vpc_statements(scope: DeployerScope) -> list[Statement]:
+    """Network interfaces in the configured subnets and security groups (VPC mode)."""
+    if not (scope.subnet_ids or scope.security_group_ids):
+        return []
+    p, r, a = scope.partition, scope.region, scope.account_id
+    return [
+        allow("VpcDescribe", ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"], "*"),
+        allow(
+            "VpcNetworkInterfaces",
+            ["ec2:CreateNetworkInterface"],
+            [
+                f"arn:{p}:ec2:{r}:{a}:network-interface/*",
+                *(f"arn:{p}:ec2:{r}:{a}:subnet/{s}" for s in scope.subnet_ids),
+                *(f"arn:{p}:ec2:{r}:{a}:security-group/{g}" for g in scope.security_group_ids),
+            ],
+        ),
+    ]
+
+
+def _state_statements(scope: DeployerScope) -> list[Statement]:
+    """The state backend's objects under this project's prefix, and the secrets provider's key."""
+    p = scope.partition
+    statements: list[Statement] = []
+    if scope.state_bucket:
+        prefix = scope.state_prefix.strip("/")
+        objects = f"arn:{p}:s3:::{scope.state_bucket}/{prefix + '/' if prefix else ''}*"
+        list_condition = {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}} if prefix else None
+        statements.append(allow("StateBucketList", ["s3:ListBucket"], [f"arn:{p}:s3:::{scope.state_bucket}"], list_condition))
+        statements.append(allow("StateObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [objects]))
+    if scope.secrets_kms_key_arn:
+        statements.append(allow("StateSecretsKey", ["kms:Decrypt", "kms:Encrypt"], [scope.secrets_kms_key_arn]))
+    return statements
