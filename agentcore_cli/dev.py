@@ -2,7 +2,7 @@
 
 What it runs: the agent project's own locked environment (``uv sync --frozen --no-dev``, exactly
 what the image installs) and ``uvicorn agent:app`` from it, with the environment the component
-gives the runtime (``components.settings.managed_environment`` plus the stack's
+gives the runtime (``components.container_environment.managed_environment`` plus the stack's
 ``agentcore:environmentVariables``) layered over the user's own, so the user's AWS credentials
 reach real Bedrock. Without the image's ``opentelemetry-instrument`` wrapper: locally there is no
 collector to export to.
@@ -68,7 +68,7 @@ def environment_from_stack(stack: str) -> tuple[dict[str, str], Path]:
     component would set. Imported here, not at the top: the component library loads the Pulumi
     providers, a cost only ``dev --stack`` should pay."""
     from components.errors import ConfigError  # noqa: PLC0415
-    from components.settings import managed_environment  # noqa: PLC0415
+    from components.container_environment import managed_environment  # noqa: PLC0415
     from components.stack_config import NAMESPACE, settings_from_config  # noqa: PLC0415
 
     config = stack_config(stack)
