@@ -15,6 +15,7 @@ from .args import LogLevel, NetworkMode, ServerProtocol
 from .arn_patterns import KMS_KEY_ARN, OIDC_PROVIDER_ARN, POLICY_ARN, PRINCIPAL_ARN
 from .bedrock_models import classify_model_id
 from .container_environment import CREDENTIAL_ENV_VARS, MANAGED_ENV_VARS, SHADOWING_ENV_VARS
+from .github_oidc import GITHUB_OIDC_HOST
 from .image_ref import parse_image_uri
 from .names import DEFAULT_ENDPOINT, agentcore_name_problem, ecr_repository_name_problem
 from .observability.settings import ObservabilityConfig
@@ -60,6 +61,13 @@ S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 def _fail(rule: str, message: str) -> PydanticCustomError:
     """A pydantic error whose message is used verbatim (without a context nothing is formatted)."""
     return PydanticCustomError(rule, message)
+
+
+def _matching(value: str | None, pattern: re.Pattern[str], rule: str, form: str) -> str | None:
+    """An optional value that must match `pattern` in full; the message names the `form`."""
+    if value is not None and pattern.fullmatch(value) is None:
+        raise _fail(rule, f"must be {form}, got {value!r}")
+    return value
 
 
 def _in_range(path: str, value: int, unit: str, why: str = "") -> int:
@@ -168,9 +176,7 @@ class EndpointSettings(_Model):
     @field_validator("pinned_version")
     @classmethod
     def _version(cls, value: str | None) -> str | None:
-        if value is not None and RUNTIME_VERSION.fullmatch(value) is None:
-            raise _fail("runtime_version", f"must be a runtime version number (1-99999), got {value!r}")
-        return value
+        return _matching(value, RUNTIME_VERSION, "runtime_version", "a runtime version number (1-99999)")
 
     @field_validator("description")
     @classmethod
@@ -232,9 +238,7 @@ class RepositorySettings(_Model):
 
 
 def _kms_key(value: str | None) -> str | None:
-    if value is not None and KMS_KEY_ARN.fullmatch(value) is None:
-        raise _fail("kms_key_arn", f"must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), got {value!r}")
-    return value
+    return _matching(value, KMS_KEY_ARN, "kms_key_arn", "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)")
 
 
 class GithubSettings(_Model):
@@ -248,9 +252,7 @@ class GithubSettings(_Model):
     @field_validator("repository")
     @classmethod
     def _repository(cls, value: str) -> str:
-        if GITHUB_REPOSITORY.fullmatch(value) is None:
-            raise _fail("github_repository", f"must be <owner>/<repository>, got {value!r}")
-        return value
+        return _matching(value, GITHUB_REPOSITORY, "github_repository", "<owner>/<repository>") or value
 
     @field_validator("branches", "environments")
     @classmethod
@@ -263,12 +265,9 @@ class GithubSettings(_Model):
     @field_validator("provider_arn")
     @classmethod
     def _provider(cls, value: str | None) -> str | None:
-        if value is not None and OIDC_PROVIDER_ARN.fullmatch(value) is None:
-            raise _fail(
-                "github_provider_arn",
-                f"must be arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com, got {value!r}",
-            )
-        return value
+        return _matching(
+            value, OIDC_PROVIDER_ARN, "github_provider_arn", f"arn:<partition>:iam::<account>:oidc-provider/{GITHUB_OIDC_HOST}"
+        )
 
 
 class DeployerSettings(_Model):
@@ -417,9 +416,7 @@ class RuntimeSettings(_Model):
     @field_validator("permissions_boundary_arn")
     @classmethod
     def _boundary(cls, value: str | None) -> str | None:
-        if value is not None and POLICY_ARN.fullmatch(value) is None:
-            raise _fail("boundary_arn", f"must be an IAM managed policy ARN (arn:<partition>:iam::<account>:policy/...), got {value!r}")
-        return value
+        return _matching(value, POLICY_ARN, "boundary_arn", "an IAM managed policy ARN (arn:<partition>:iam::<account>:policy/...)")
 
     @field_validator("tags")
     @classmethod

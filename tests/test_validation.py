@@ -12,6 +12,7 @@ import pytest
 from components.errors import ConfigError
 from components.observability.settings import ObservabilityConfig
 from components.rules import validate_args
+from components.schema import CONFIG_KEYS
 from components.stack_config import config_to_args, provider_region_problems, settings_from_config
 
 DIGEST = "sha256:" + "0f" * 32
@@ -92,6 +93,7 @@ CASES = [
     Case("context without dockerfile", {"imageContext": "empty_context"}, "imageContext", "no Dockerfile"),
     Case("repository name", {"repositoryName": "Bad_Name"}, "repositoryName", "not a valid ECR repository name"),
     Case("keep zero images", {"keepImages": 0}, "keepImages", "between 1 and 1000 images"),
+    Case("keep more images than ECR counts", {"keepImages": 1001}, "keepImages", "between 1 and 1000 images, got 1001"),
     Case("ecr key as alias", {"ecrKmsKeyArn": "alias/ecr"}, "ecrKmsKeyArn", "must be a KMS key ARN"),
     Case("open trust", {"deployerTrustedPrincipalArns": ["*"]}, "deployerTrustedPrincipalArns", "'*' is never allowed"),
     Case("assumed-role session as principal", {"deployerTrustedPrincipalArns": ["arn:aws:sts::123456789012:assumed-role/x/y"]}, "deployerTrustedPrincipalArns", "role, user or account root ARN"),
@@ -304,6 +306,60 @@ def test_values_equal_to_their_default_count_as_unset() -> None:
     )
     assert "repository" not in args and "endpoint" not in args and "jwt_authorizer" not in args
     assert settings.deployer.github is None
+
+
+def test_values_equal_to_their_default_count_as_unset_for_component_callers_too() -> None:
+    # The same rule on the argument path: defaults given explicitly neither trip "applies only
+    # when the component builds the image" nor create a GitHub trust block.
+    settings = validate_args(
+        {
+            "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
+            "image": {"uri": ECR_URI, "build_on_preview": True},
+            "repository": {"keep_images": 10},
+            "deployer": {"github": {"branches": ["main"]}},
+            "observability": {"alarms": False, "errors_threshold": 5},
+        }
+    )
+    assert settings.image.uri == ECR_URI and settings.deployer.github is None
+    # A non-default value is a setting the user made, and the rules apply to it.
+    with pytest.raises(ConfigError, match=r"args\.repository: applies only when the component builds the image"):
+        validate_args({"model_id": "anthropic.claude-3-haiku-20240307-v1:0", "image": {"uri": ECR_URI}, "repository": {"keep_images": 11}})
+    with pytest.raises(ConfigError, match=r"args\.observability\.errors_threshold: has no effect"):
+        validate_args({"model_id": "anthropic.claude-3-haiku-20240307-v1:0", "observability": {"alarms": False, "errors_threshold": 6}})
+
+
+def test_a_boolean_is_not_a_default_number() -> None:
+    # True == 1 in Python; `alarmEvaluationPeriods: true` must still be refused, not taken as 1.
+    with pytest.raises(ConfigError, match="must be a positive whole number"):
+        validate_args({"model_id": "anthropic.claude-3-haiku-20240307-v1:0", "observability": {"alarm_evaluation_periods": True}})
+
+
+def test_config_keys_land_at_their_argument_paths() -> None:
+    raw = {
+        "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+        "keepImages": "5",
+        "idleTimeoutSeconds": "300",
+        "githubRepository": "acme/agents",
+        "githubPullRequests": "true",
+        "subnetIds": '["subnet-0123456789abcdef0"]',
+        "runtimeName": "",
+        "githubBranches": '["main"]',
+        "tags": '{"Team": "ml", "Tier": 2}',
+        "observability": '{"logRetentionDays": 14, "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"}',
+    }
+    assert config_to_args(raw) == {
+        "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
+        "repository": {"keep_images": 5},
+        "lifecycle": {"idle_timeout_seconds": 300},
+        "deployer": {"github": {"repository": "acme/agents", "pull_requests": True}},
+        "network": {"subnet_ids": ["subnet-0123456789abcdef0"]},
+        "tags": {"Team": "ml", "Tier": "2"},
+        "observability": {"log_retention_days": 14, "alarm_topic_arn": "arn:aws:sns:us-east-1:123456789012:ops"},
+    }
+
+
+def test_every_config_key_has_an_argument_path() -> None:
+    assert set(ARG_PATHS) == set(CONFIG_KEYS)
 
 
 def test_provider_regions_must_be_set_and_equal() -> None:

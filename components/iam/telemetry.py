@@ -20,6 +20,7 @@ from ..observability.settings import ObservabilityConfig
 from .arns import log_group_arn, runtime_arn_pattern
 from .documents import PolicyDocument, Statement, allow, service_grant
 
+
 def execution_role_telemetry_statements(
     *,
     partition: str,
