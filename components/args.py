@@ -6,7 +6,9 @@ names, model ids, lifecycle limits and the like shape resource names and IAM pol
 validated at preview, so they must be known when the component is constructed. Subnet and security
 group ids may be outputs of other resources.
 
-Defaults and rules live in `settings.py`; a test keeps the two in step.
+Every setting's default, bounds and description are declared once, in `schema.py` (rendered in
+docs/configuration.md); the rules are in `settings.py` and `rules.py`. A test keeps the arguments,
+the schema and the validated settings in step.
 """
 
 from collections.abc import Sequence
@@ -51,13 +53,13 @@ class LifecycleArgs(TypedDict, total=False):
     """Session lifetime limits, in seconds (AgentCore microVMs accept 60-28800)."""
 
     idle_timeout_seconds: int
-    """Stop a session after this long without requests (default 900; at most max_lifetime_seconds)."""
+    """Stop a session after this long without requests (at most max_lifetime_seconds)."""
     max_lifetime_seconds: int
-    """Stop a session after this long in any case (default 28800)."""
+    """Stop a session after this long in any case."""
 
 
 class NetworkArgs(TypedDict, total=False):
-    """PUBLIC (default) or VPC networking."""
+    """PUBLIC or VPC networking."""
 
     mode: NetworkMode
     """PUBLIC or VPC."""
@@ -95,30 +97,30 @@ class ImageArgs(TypedDict, total=False):
     """How the container image is obtained: built from a local context, or brought pre-built."""
 
     context: str
-    """Build context directory, relative to the program's working directory (default agent_image)."""
+    """Build context directory, relative to the program's working directory."""
     dockerfile: str
-    """Dockerfile path (default <context>/Dockerfile)."""
+    """Dockerfile path; unset uses <context>/Dockerfile."""
     uri: str
     """A pre-built image, <ECR repository>[:tag]@sha256:<digest>; nothing is built when set."""
     build_on_preview: bool
-    """Build (without pushing) during `pulumi preview` so a broken image fails the preview; needs Docker (default true)."""
+    """Build (without pushing) during `pulumi preview` so a broken image fails the preview; needs Docker."""
     github_actions_cache: bool
-    """Use the GitHub Actions build cache (only inside GitHub Actions; default false)."""
+    """Use the GitHub Actions build cache (only inside GitHub Actions)."""
 
 
 class RepositoryArgs(TypedDict, total=False):
     """The ECR repository created for built images."""
 
     name: str
-    """Repository name (default derived from the runtime name)."""
+    """Repository name; unset derives it from the runtime name."""
     keep_images: int
-    """Keep the newest N images, expire the rest (default 10)."""
+    """Keep the newest N images, expire the rest."""
     kms_key_arn: str
     """Encrypt with this KMS key instead of AES256."""
     force_delete: bool
-    """Allow deleting the repository while it still holds images (default false)."""
+    """Allow deleting the repository while it still holds images."""
     protect: bool
-    """Refuse to delete the repository in `pulumi destroy` (default false)."""
+    """Refuse to delete the repository in `pulumi destroy`."""
 
 
 class GithubOidcArgs(TypedDict):
@@ -127,11 +129,11 @@ class GithubOidcArgs(TypedDict):
     repository: str
     """owner/name."""
     branches: NotRequired[list[str]]
-    """Branches whose runs may deploy (default [main])."""
+    """Branches whose runs may deploy."""
     environments: NotRequired[list[str]]
     """GitHub environments whose jobs may deploy."""
     pull_requests: NotRequired[bool]
-    """Also trust pull_request runs (needed for `pulumi preview` on PRs; default false)."""
+    """Also trust pull_request runs (needed for `pulumi preview` on PRs)."""
     provider_arn: NotRequired[str]
     """The account's existing token.actions.githubusercontent.com OIDC provider."""
     create_provider: NotRequired[bool]
@@ -142,7 +144,7 @@ class DeployerArgs(TypedDict, total=False):
     """The least-privilege role later `pulumi up` / `pulumi preview` runs assume."""
 
     enabled: bool
-    """Create the role (default true)."""
+    """Create the role."""
     trusted_principal_arns: list[str]
     """IAM roles, users or account roots (arn:...:iam::<account>:root) that may assume it."""
     github: GithubOidcArgs
@@ -160,58 +162,59 @@ class ObservabilityArgs(TypedDict, total=False):
     around the runtime. Defaults suit a small production stack; dev stacks shorten retention."""
 
     log_retention_days: int
-    """Days CloudWatch keeps every log group created here: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 (default 30)."""
+    """Days CloudWatch keeps every log group created here (one of CloudWatch's retention values)."""
     log_kms_key_arn: str
     """Encrypt the log groups with this KMS key (its policy must let CloudWatch Logs use it)."""
     retain_logs_on_delete: bool
-    """Keep the log groups in the account when the stack is destroyed (default false)."""
+    """Keep the log groups in the account when the stack is destroyed."""
     runtime_logs: bool
-    """Create the runtime's own per-endpoint log groups, with retention, before the service does (default true)."""
+    """Create the runtime's own per-endpoint log groups, with retention, before the service does."""
     application_logs: bool
-    """Deliver the runtime's APPLICATION_LOGS into a managed log group (default true)."""
+    """Deliver the runtime's APPLICATION_LOGS into a managed log group."""
     usage_logs: bool
-    """Deliver the runtime's USAGE_LOGS into a managed log group (default false)."""
+    """Deliver the runtime's USAGE_LOGS into a managed log group."""
     traces: bool
-    """Deliver the runtime's TRACES to X-Ray (default true)."""
+    """Deliver the runtime's TRACES to X-Ray."""
     transaction_search: bool
-    """Turn on CloudWatch Transaction Search for the account and region, and keep it on when the stack is destroyed (default false; one stack per account)."""
+    """Turn on CloudWatch Transaction Search for the account and region, and keep it on when the stack is destroyed (one stack per account)."""
     indexing_percentage: float
-    """Share of spans Transaction Search indexes, 0-100 (default 1, the free tier)."""
+    """Share of spans Transaction Search indexes, in percent."""
     alarms: bool
-    """Errors, throttles and p99 latency alarms per endpoint (default true)."""
+    """Errors, throttles and p99 latency alarms per endpoint."""
     alarm_topic_arn: str
     """SNS topic notified when an alarm changes state."""
     errors_threshold: float
-    """System + user errors per period that raise the errors alarm (default 5)."""
+    """System + user errors per period that raise the errors alarm."""
     throttles_threshold: float
-    """Throttled requests per period that raise the throttles alarm (default 1)."""
+    """Throttled requests per period that raise the throttles alarm."""
     latency_p99_threshold_ms: float
-    """p99 latency in milliseconds that raises the latency alarm (default 60000)."""
+    """p99 latency in milliseconds that raises the latency alarm."""
     alarm_period_seconds: int
-    """Alarm period, a multiple of 60 seconds (default 300)."""
+    """Alarm period, a multiple of 60 seconds."""
     alarm_evaluation_periods: int
-    """Periods in a row that must breach before an alarm fires (default 1)."""
+    """Periods in a row that must breach before an alarm fires."""
     dashboard: bool
-    """One CloudWatch dashboard for the runtime (default true)."""
+    """One CloudWatch dashboard for the runtime."""
 
 
 class AgentCoreRuntimeArgs(TypedDict):
-    """Arguments of AgentCoreRuntime."""
+    """Arguments of AgentCoreRuntime. Every optional setting's default is listed in
+    docs/configuration.md (generated from components/schema.py)."""
 
     model_id: str
     """Bedrock foundation model id or inference profile id (us./eu./apac./jp./au./ca./us-gov./global.)."""
     additional_model_ids: NotRequired[list[str]]
     """Further models the agent may invoke."""
     runtime_name: NotRequired[str]
-    """Runtime name, [a-zA-Z][a-zA-Z0-9_]{0,47} (default <project>_<stack>)."""
+    """Runtime name, [a-zA-Z][a-zA-Z0-9_]{0,47}; unset derives <project>_<stack>."""
     description: NotRequired[str]
     """Runtime description, 1-1200 characters."""
     environment: NotRequired[str]
-    """Environment tag value (default: the stack name)."""
+    """Environment tag value; unset uses the stack name."""
     log_level: NotRequired[LogLevel]
-    """LOG_LEVEL for the agent (default INFO)."""
+    """LOG_LEVEL for the agent."""
     protocol: NotRequired[ServerProtocol]
-    """Server protocol (default HTTP)."""
+    """Server protocol."""
     lifecycle: NotRequired[LifecycleArgs]
     """Session lifetime limits."""
     network: NotRequired[NetworkArgs]
