@@ -278,11 +278,11 @@ def test_deployer_reaches_only_resources_named_after_this_runtime() -> None:
     }
     assert sids["RuntimeVendedLogDelivery"]["Resource"] == [runtime]
     assert sids["TraceDeliveryPolicy"]["Condition"] == {
-        "StringEquals": {"xray:ResourcePolicyName": [naming.trace_delivery_policy_name("support_agent")]}
+        "StringEquals": {"xray:ResourcePolicyName": ["agentcore-support_agent-traces-delivery"]}
     }
     assert sids["Alarms"]["Resource"] == ["arn:aws-cn:cloudwatch:cn-north-1:111122223333:alarm:support_agent-*"]
     assert sids["Dashboard"]["Resource"] == [
-        f"arn:aws-cn:cloudwatch::111122223333:dashboard/{naming.dashboard_name('support_agent', 'cn-north-1')}"
+        "arn:aws-cn:cloudwatch::111122223333:dashboard/agentcore-support_agent-cn-north-1"
     ]
     # Every name the component gives these resources falls under those grants.
     for log_type in naming.DELIVERY_SUFFIXES:

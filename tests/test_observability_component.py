@@ -20,7 +20,6 @@ import pulumi_aws_native as aws_native
 import pytest
 
 from components.aws_context import read_aws_context
-from components.observability import monitoring
 from components.observability.resources import RuntimeObservability, RuntimeObservabilityArgs
 from components.observability.settings import ObservabilityConfig
 from tests.testkit.cfn_schemas import cfn_errors
@@ -318,7 +317,7 @@ def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metri
     names_seen = set()
     for namespace, metric, dims in rows:
         assert DOCUMENTED_DIMENSIONS[(namespace, metric)] == frozenset(dims)
-        if namespace == monitoring.RUNTIME_METRICS_NAMESPACE:
+        if namespace == "AWS/Bedrock-AgentCore":
             assert dims["Resource"] == d.runtime_arn
             assert dims["Operation"] == "InvokeAgentRuntime"
             names_seen.add(dims["Name"])
