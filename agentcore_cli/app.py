@@ -171,7 +171,6 @@ def dev(
 @app.command()
 def logs(
     stack: Stack = None,
-    arn: Annotated[str | None, typer.Option(hidden=True)] = None,
     endpoint: Endpoint = None,
     source: Annotated[
         logs_module.Source, typer.Option("--source", help="runtime: the container's output; application/usage: vended logs.")
@@ -181,8 +180,6 @@ def logs(
     poll_seconds: Annotated[float, typer.Option("--poll-seconds", min=0.1, hidden=True)] = 2.0,
 ) -> None:
     """Print the runtime's log events, one line each, from the log groups the stack exports."""
-    if arn:
-        raise CliError("logs reads the stack's exported log groups: use --stack", ExitCode.USAGE)
     logs_module.show(
         stack=stack, endpoint=endpoint, source=source, since=since, follow=follow, poll_seconds=poll_seconds, out=_out
     )
@@ -221,6 +218,3 @@ def main() -> None:
             traceback.print_exc()
         _err.print(f"[red]error:[/red] {escape(error.message)}", highlight=False)
         sys.exit(int(error.code))
-    except KeyboardInterrupt:
-        _err.print("[dim]interrupted[/dim]", highlight=False)
-        sys.exit(130)

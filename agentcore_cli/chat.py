@@ -49,7 +49,7 @@ def chat(
             command = line.strip()
             if not command:
                 continue
-            if command in ("/exit", "/quit"):
+            if command in {"/exit", "/quit"}:
                 break
             if command == "/new":
                 _end(target, session_id, store, err, keep=keep_session, started=started)

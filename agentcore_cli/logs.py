@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import boto3
@@ -30,7 +30,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SERVICE_FAULTS = frozenset({"ResourceNotFoundException", "ThrottlingException", "UnrecognizedClientException"})
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     RUNTIME = "runtime"
     APPLICATION = "application"
     USAGE = "usage"
@@ -99,6 +99,8 @@ def show(
             while True:
                 time.sleep(poll_seconds)
                 printer.print_all(events(client, group, printer.newest))
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how --follow ends
     except Exception as error:
         mapped = from_botocore(error, operation="FilterLogEvents", target=f"log group {group}", read_timeout=60)
         if mapped is None:
