@@ -13,7 +13,7 @@ decided in one place (`rules.explicit`). Errors name the config key:
 
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from .args import AgentCoreRuntimeArgs
@@ -150,7 +150,7 @@ def config_key_for(loc: Location, args: Mapping[str, Any]) -> str:
     return NAMESPACE
 
 
-def _rest(parts: Location, rename: Any) -> str:
+def _rest(parts: Location, rename: Callable[[str], str]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{rename(p)}" for p in parts)
 
 
