@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.testkit.agent_image import sync_agent_environment
-from tests.testkit.agents import IMPLEMENTATIONS, AgentImplementation
+from tests.testkit.agents import IMPLEMENTATIONS, PYTHON, AgentImplementation
 from tests.testkit.bedrock_emulator import BedrockEmulator
 
 
@@ -41,6 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "agent_implementation" in metafunc.fixturenames:
         names = metafunc.config.getoption("agent") or list(IMPLEMENTATIONS)
+        if metafunc.definition.get_closest_marker("python_agent"):
+            names = [name for name in names if name == PYTHON.name]  # a Python detail, via shared fixtures
         metafunc.parametrize("agent_implementation", names, indirect=True, scope="session")
 
 

@@ -121,7 +121,6 @@ def test_a_turn_is_traced_from_the_callers_span_down_to_the_bedrock_call(agent: 
 
     (bedrock_call,) = [span for span in spans if span.attributes.get("rpc.method") == "ConverseStream"]
     assert bedrock_call.kind == SPAN_KIND_CLIENT
-    assert bedrock_call.scope.startswith("opentelemetry.instrumentation.botocore")
     assert bedrock_call.attributes["rpc.service"] == "Bedrock Runtime"
     assert bedrock_call.attributes["gen_ai.request.model"] == "emulated-model"
     assert bedrock_call.attributes["session.id"] == session  # AgentCore's baggage reached the span
@@ -139,6 +138,18 @@ def test_a_turn_is_traced_from_the_callers_span_down_to_the_bedrock_call(agent: 
     agent_span = ancestry[-2]
     assert agent_span.status_code != STATUS_ERROR
     assert agent_span.attributes["gen_ai.usage.output_tokens"] == usage["output_tokens"] == 4
+
+
+@pytest.mark.python_agent
+def test_the_bedrock_call_is_traced_by_the_kept_botocore_instrumentor(agent: ServerProcess, otlp: OtlpSink) -> None:
+    response = httpx.post(agent.url + "/invocations", json={"prompt": f"scoped {uuid.uuid4().hex[:8]}"}, timeout=30)
+    assert response.status_code == 200
+
+    def has_bedrock_call(spans: list[ExportedSpan]) -> bool:
+        return any(span.attributes.get("rpc.method") == "ConverseStream" for span in spans)
+
+    calls = [span for span in wait_for_spans(otlp, has_bedrock_call) if span.attributes.get("rpc.method") == "ConverseStream"]
+    assert all(span.scope.startswith("opentelemetry.instrumentation.botocore") for span in calls), calls
 
 
 def test_health_checks_are_not_traced(agent: ServerProcess, otlp: OtlpSink) -> None:
