@@ -142,7 +142,11 @@ def chat(
     store = SessionStore()
     resumed = session_id is not None or (not new_session and store.get(target.session_key) is not None)
     session = _session(store, target, session_id, new_session)
-    chat_module.chat(target, session, store, _out, _err, resumed=resumed, keep_session=keep_session)
+    # Piped input (a script feeding prompts) gets no "you> " prompts mixed into the answers.
+    read_line = input if sys.stdin.isatty() else (lambda _prompt: input())
+    chat_module.chat(
+        target, session, store, _out, _err, resumed=resumed, keep_session=keep_session, read_line=read_line
+    )
 
 
 @app.command()

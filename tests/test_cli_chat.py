@@ -79,6 +79,7 @@ def test_chat_with_piped_input_and_new_session(env: dict[str, str], agentcore: A
     assert "You said: first. Turn 1." in result.stdout
     assert "You said: second. Turn 2." in result.stdout
     assert "You said: third. Turn 1." in result.stdout  # /new: a fresh conversation
+    assert "you> " not in result.stdout  # no prompts when the input is not a terminal
     requests = agentcore.requests[before:]
     sessions = [r.headers["x-amzn-bedrock-agentcore-runtime-session-id"] for r in requests if r.operation == "InvokeAgentRuntime"]
     stopped = [r.headers["x-amzn-bedrock-agentcore-runtime-session-id"] for r in requests if r.operation == "StopRuntimeSession"]
