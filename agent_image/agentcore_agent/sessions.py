@@ -42,12 +42,6 @@ class SessionStore(Generic[AgentT]):
         self._capacity = capacity
         self._sessions: OrderedDict[str, Session[AgentT]] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-    def __contains__(self, session_id: object) -> bool:
-        return session_id in self._sessions
-
     def checkout(self, session_id: str) -> Session[AgentT]:
         """Get or create the session and mark it in use; pair with ``release``.
 
@@ -69,9 +63,8 @@ class SessionStore(Generic[AgentT]):
         self._evict()
 
     def _evict(self) -> None:
-        excess = len(self._sessions) - self._capacity
-        if excess <= 0:
-            return
-        idle = [key for key, session in self._sessions.items() if session.users == 0][:excess]
-        for key in idle:
+        """Drop the least recently used idle sessions beyond capacity; busy ones always stay."""
+        excess = max(0, len(self._sessions) - self._capacity)
+        idle = [key for key, session in self._sessions.items() if session.users == 0]
+        for key in idle[:excess]:
             del self._sessions[key]
