@@ -19,6 +19,8 @@ from tests.testkit.cli_harness import AGENTCORE, RUNTIME_ARN, FakePulumi, cli_en
 from tests.testkit.processes import ServerProcess
 
 SESSION_KEY = f"{RUNTIME_ARN}#DEFAULT"
+JWT_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agentcore_jwt-ZyXwVu9876"
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"  # noqa: S105 - a dummy token for the emulator
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,7 @@ def agent(agent_implementation: AgentImplementation, bedrock: BedrockEmulator) -
 def agentcore(agent: ServerProcess) -> Iterator[AgentCoreEmulator]:
     with AgentCoreEmulator() as emulator:
         emulator.add_runtime(RUNTIME_ARN, agent.url)
+        emulator.add_runtime(JWT_ARN, agent.url, bearer_token=TOKEN)
         yield emulator
 
 
@@ -70,6 +73,8 @@ def test_chat_in_a_terminal_streams_cancels_and_stops_the_session(env: dict[str,
     stops = [r for r in agentcore.stops if r.headers["x-amzn-bedrock-agentcore-runtime-session-id"] == session]
     assert len(stops) == 1 and stops[0].qualifier == "DEFAULT"
     assert SESSION_KEY not in sessions_file(tmp_path)
+    history = (tmp_path / "state" / "agentcore" / "chat_history").read_text()
+    assert "hello" in history and "after" in history  # arrow-up recalls them next time
 
 
 def test_chat_with_piped_input_and_new_session(env: dict[str, str], agentcore: AgentCoreEmulator) -> None:
@@ -97,3 +102,15 @@ def test_chat_keeps_going_after_an_error_and_keep_session(env: dict[str, str], a
     assert "You said: fine. Turn 1." in result.stdout
     assert len(agentcore.stops) == before  # --keep-session: not stopped, still remembered
     assert SESSION_KEY in sessions_file(tmp_path)
+
+
+def test_chat_with_a_bearer_token_stops_its_session_with_the_token(env: dict[str, str], agentcore: AgentCoreEmulator) -> None:
+    before = len(agentcore.requests)
+    result = run_cli("chat", "--arn", JWT_ARN, env={**env, "AGENTCORE_BEARER_TOKEN": TOKEN}, stdin="hi\n")
+    assert result.returncode == 0, result.stderr
+    assert "You said: hi. Turn 1." in result.stdout
+    invoke, stop = agentcore.requests[before:]
+    assert (invoke.operation, stop.operation, stop.error) == ("InvokeAgentRuntime", "StopRuntimeSession", None)
+    assert stop.headers["authorization"] == f"Bearer {TOKEN}"
+    session = invoke.headers["x-amzn-bedrock-agentcore-runtime-session-id"]
+    assert stop.headers["x-amzn-bedrock-agentcore-runtime-session-id"] == session

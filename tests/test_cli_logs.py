@@ -14,6 +14,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
+from rich.console import Console
+
+from agentcore_cli.logs import _Printer, live_tail
 
 from tests.testkit.cli_harness import AGENTCORE, RUNTIME_ARN, FakePulumi, cli_environment, run_cli, stack_outputs
 from tests.testkit.moto_server import FAKE_CREDENTIALS, MotoServer
@@ -127,3 +131,30 @@ def test_follow_prints_new_events_until_interrupted(env: dict[str, str], logs: A
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr  # Ctrl-C is how --follow ends
     assert "Traceback" not in stderr
+
+
+def test_live_tail_reads_the_group_by_arn_and_falls_back_when_unreachable(moto: MotoServer, logs: Any) -> None:
+    # One group only: moto 5's StartLiveTail looks groups up by ARN without stopping at the match,
+    # so with several groups it tails the last one created.
+    logs.delete_log_group(logGroupName=APPLICATION_GROUP)
+    put(logs, RUNTIME_GROUP, "tailed line")
+    arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{RUNTIME_GROUP}"
+    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # moto's dummies
+    client = boto3.client(
+        "logs", region_name="us-east-1", endpoint_url=moto.url, config=Config(inject_host_prefix=False), **credentials
+    )
+    assert [event["message"] for event in live_tail(client, arn)] == ["tailed line"]
+    # With the "stream-" host prefix a loopback endpoint is unreachable: polling takes over.
+    prefixed = boto3.client("logs", region_name="us-east-1", endpoint_url=moto.url, **credentials)
+    assert list(live_tail(prefixed, arn)) == []
+
+
+def test_each_event_is_printed_once(tmp_path: Path) -> None:
+    output = tmp_path / "out.txt"
+    with output.open("w") as handle:
+        printer = _Printer(Console(file=handle, width=200), start=1_000_000)
+        event = {"logStreamName": "s", "timestamp": 1_000_500, "message": "one"}
+        printer.print_all(iter([event, {**event, "message": "two"}]))
+        printer.print_all(iter([event, {**event, "timestamp": 999_999, "message": "before the window"}]))
+        printer.print_all(iter([{**event, "timestamp": 1_000_600, "message": "three"}]))
+    assert [line.split(" ", 2)[2] for line in output.read_text().splitlines()] == ["one", "two", "three"]
