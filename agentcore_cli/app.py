@@ -8,6 +8,7 @@ exit codes listed in ``errors.ExitCode``; ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from dataclasses import dataclass
@@ -112,8 +113,14 @@ def invoke(
     )
     store = SessionStore()
     session = _session(store, target, session_id, new_session)
-    reply = target.transport.invoke(text, session, stream=not json_output)
-    result = receive(reply, _out, _err, json_output=json_output)
+    try:
+        reply = target.transport.invoke(text, session, stream=not json_output)
+        result = receive(reply, _out, _err, json_output=json_output)
+    except CliError as error:
+        if json_output:  # scripts parse stdout either way; the error line still goes to stderr
+            document = {"session_id": session, "error": {"code": error.code.name.lower(), "message": error.message}}
+            _out.out(json.dumps(document, ensure_ascii=False), highlight=False)
+        raise
     if result.session_id != session:
         store.set(target.session_key, result.session_id)
     if result.error is not None:

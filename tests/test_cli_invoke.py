@@ -272,8 +272,11 @@ def test_agent_errors_are_shown_with_their_code(env: dict[str, str]) -> None:
     assert "agent error [model_stream_failed] The model's answer stream broke off." in late.stderr
     as_json = run_cli("invoke", "[[fail:stream-exception]] hi", "--stack", "dev", "--json", env=env)
     assert as_json.returncode == EXIT["agent"]
-    # Not streamed: the agent answers a JSON error, so AgentCore reports a 424 (no JSON document).
-    assert "the agent answered an error" in as_json.stderr
+    # Not streamed: the agent answers a JSON error status, which AgentCore reports as a 424.
+    assert "the agent answered an error" in one_error_line(as_json)
+    document = json.loads(as_json.stdout)
+    assert document["error"]["code"] == "agent" and "RuntimeClientError" not in document["error"]["message"]
+    assert "Received error (502) from runtime" in document["error"]["message"]
 
 
 def test_unreachable_endpoint(env: dict[str, str]) -> None:
