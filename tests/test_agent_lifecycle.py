@@ -133,9 +133,9 @@ def test_an_unreachable_model_endpoint_answers_502_and_the_server_keeps_serving(
 def test_least_recently_used_idle_session_is_forgotten_beyond_max_sessions(
     server_factory: list[ServerProcess], agent_implementation: AgentImplementation, bedrock: BedrockEmulator
 ) -> None:
-    server = start(agent_implementation, server_factory, bedrock, {"MAX_SESSIONS": "2"})
+    server = start(agent_implementation, server_factory, bedrock, {"MAX_SESSIONS": "3"})
     tag = uuid.uuid4().hex[:8]
-    a, b, c = (f"lru-{name}-{uuid.uuid4()}" for name in "abc")
+    a, b, c, d = (f"lru-{name}-{uuid.uuid4()}" for name in "abcd")
 
     def turn(session: str) -> int:
         response = http.post("/invocations", json={"prompt": f"lru {tag}"}, headers={SESSION: session})
@@ -143,10 +143,12 @@ def test_least_recently_used_idle_session_is_forgotten_beyond_max_sessions(
         return turn_number(response.json()["completion"])
 
     with httpx.Client(base_url=server.url, timeout=30) as http:
-        assert [turn(a), turn(b), turn(a)] == [1, 1, 2]  # a is now the most recently used
-        assert turn(c) == 1  # third session: b, the least recently used, is dropped
-        assert turn(a) == 3
-        assert turn(b) == 1  # b starts over
+        # Below the limit nothing is forgotten; a is now more recently used than b.
+        assert [turn(a), turn(b), turn(a), turn(c)] == [1, 1, 2, 1]
+        assert turn(d) == 1  # a fourth session: b, the least recently used, is dropped
+        assert [turn(a), turn(c)] == [3, 2]  # recency order now d, a, c
+        assert turn(b) == 1  # b starts over, and d, now the least recently used, is dropped
+        assert [turn(a), turn(c), turn(d)] == [4, 3, 1]
 
 
 def test_a_session_with_a_running_turn_is_never_evicted_and_the_limit_is_restored_once_idle(

@@ -48,8 +48,14 @@ def test_garbage_collection_runs_once_the_app_is_loaded(agent_venv: Path, bedroc
 # --- background work and HealthyBusy -------------------------------------------------------------
 
 HEALTH_TIMELINE = """
-import asyncio, json
+import asyncio, json, logging
 from agentcore_agent.health import BackgroundWork
+
+logged = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        logged.append([record.getMessage(), type(record.exc_info[1]).__name__ if record.exc_info else None])
+logging.getLogger("agentcore_agent.health").addHandler(Keep())
 
 now = [1000.4]
 work = BackgroundWork(clock=lambda: now[0])
@@ -89,8 +95,16 @@ async def main():
     await asyncio.gather(failing, return_exceptions=True)
     await asyncio.sleep(0)
     seen["failed_done"] = work.ping()
+    now[0] = 1040.0
+    stuck = work.spawn(asyncio.Event().wait(), name="stuck")
+    seen["stuck"] = work.ping()
+    stuck.cancel()                                # cancelled: not a failure, nothing logged
+    await asyncio.gather(stuck, return_exceptions=True)
+    await asyncio.sleep(0)
+    seen["cancelled_done"] = work.ping()
 
 asyncio.run(main())
+seen["logged"] = logged
 print(json.dumps(seen))
 """
 
@@ -109,6 +123,9 @@ def test_ping_status_and_timestamp_follow_background_work_on_a_controlled_clock(
         "spawned": {"status": busy, "time_of_last_update": 1020},
         "spawn_done": {"status": healthy, "time_of_last_update": 1021},
         "failed_done": {"status": healthy, "time_of_last_update": 1030},
+        "stuck": {"status": busy, "time_of_last_update": 1040},
+        "cancelled_done": {"status": healthy, "time_of_last_update": 1040},
+        "logged": [["background task broken failed", "RuntimeError"]],
     }
 
 

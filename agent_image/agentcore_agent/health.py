@@ -73,7 +73,7 @@ class BackgroundWork:
 
     def _adjust(self, delta: int) -> None:
         self._running += delta
-        status = PingStatus.HEALTHY_BUSY if self._running > 0 else PingStatus.HEALTHY
+        status = PingStatus.HEALTHY_BUSY if self._running else PingStatus.HEALTHY
         if status is not self._status:
             self._status = status
             self._changed_at = int(self._clock())

@@ -65,6 +65,6 @@ class SessionStore(Generic[AgentT]):
     def _evict(self) -> None:
         """Drop the least recently used idle sessions beyond capacity; busy ones always stay."""
         excess = max(0, len(self._sessions) - self._capacity)
-        idle = [key for key, session in self._sessions.items() if session.users == 0]
+        idle = [key for key, session in self._sessions.items() if not session.users]
         for key in idle[:excess]:
             del self._sessions[key]
