@@ -455,6 +455,12 @@ def test_body_limit_holds_for_a_chunked_body_without_content_length(client: http
     response = client.send(client.build_request("POST", "/invocations", content=chunked(at_limit)))
     assert response.status_code == 200
     assert response.json()["completion"] == f"You said: chunked {tag}. Turn 1."
+    # The same body with its Content-Length declared is accepted too, one byte more is not.
+    declared = client.post("/invocations", content=at_limit)
+    assert declared.request.headers["content-length"] == str(limit)
+    assert declared.status_code == 200
+    over_by_one = client.post("/invocations", content=at_limit[:-2] + b'p"}')
+    assert over_by_one.status_code == 413
 
 
 @pytest.mark.parametrize(
@@ -642,18 +648,50 @@ def test_access_log_has_one_json_line_per_request_without_prompt_text(
     client.post("/invocations", json={"prompt": f"secret {tag}"}, headers={SESSION: session, REQUEST_ID: request_id})
     client.post("/invocations", content=b"{oops", headers={REQUEST_ID: request_id + "-bad"})
     client.get("/ping", headers={REQUEST_ID: request_id + "-ping"})
+    client.post(
+        "/invocations",
+        json={"prompt": f"denied {tag} [[fail:access-denied]]"},
+        headers={REQUEST_ID: request_id + "-denied"},
+    )
+    client.post(
+        "/invocations",
+        json={"prompt": f"broken {tag} [[chunks:6]] [[fail:cut]]", "stream": True},
+        headers={REQUEST_ID: request_id + "-cut"},
+    )
+    client.post("/invocations", json={"prompt": f"garbled {tag} [[chunks:6]] [[fail:garbled]]"})
     time.sleep(0.2)
     output = agent.output()
     after_startup = output[output.index('"agent ready"') :].splitlines()[1:]
     lines = [json.loads(line) for line in after_startup]  # once configured, every line is JSON
     access = {line.get("request_id"): line for line in lines if line["logger"] == "agent.access"}
     ok = access[request_id]
-    assert ok["session_id"] == session
-    assert ok["status"] == 200
-    assert ok["path"] == "/invocations"
+    assert {key: ok[key] for key in ("level", "message", "method", "path", "status", "session_id")} == {
+        "level": "INFO",
+        "message": "request",
+        "method": "POST",
+        "path": "/invocations",
+        "status": 200,
+        "session_id": session,
+    }
+    assert ok["error_code"] is None and ok["stream"] is False
     assert isinstance(ok["duration_ms"], int | float)
     bad = access[request_id + "-bad"]
     assert bad["status"] == 400 and bad["error_code"] == "invalid_json"
+    assert bad["session_id"] is None  # none sent, none assigned to a refused request
+    denied = access[request_id + "-denied"]
+    assert denied["status"] == 502 and denied["error_code"] == "model_access_denied"
+    assert len(denied["session_id"]) >= 33  # the session assigned to the turn
+    cut = access[request_id + "-cut"]
+    assert (cut["status"], cut["error_code"], cut["stream"]) == (200, "model_stream_failed", True)
+    # A mapped model failure is a WARNING naming its code and exception; an unmapped one an ERROR
+    # with the traceback.
+    failures = [line for line in lines if line["logger"] == "agent" and "turn failed" in line["message"]]
+    warned = {line["error_code"]: line for line in failures if line["level"] == "WARNING"}
+    assert {"model_access_denied", "model_stream_failed"} <= set(warned)
+    assert all(line["exception"] and line["cause"] for line in warned.values())
+    errors = [line for line in failures if line["level"] == "ERROR"]
+    assert [line["message"] for line in errors][-1:] == ["agent turn failed unexpectedly"]
+    assert errors[-1]["exception"]  # the whole failure, for the log reader only
     # Health checks come every few seconds per session: at INFO they are not logged at all.
     assert request_id + "-ping" not in access
     assert tag not in output  # neither the prompt nor the answer echoing it is logged
