@@ -684,7 +684,7 @@ def test_access_log_has_one_json_line_per_request_without_prompt_text(
     cut = access[request_id + "-cut"]
     assert (cut["status"], cut["error_code"], cut["stream"]) == (200, "model_stream_failed", True)
     # A mapped model failure is a WARNING naming its code and exception; an unmapped one an ERROR
-    # with the traceback.
+    # with the whole failure.
     failures = [line for line in lines if line["logger"] == "agent" and "turn failed" in line["message"]]
     warned = {line["error_code"]: line for line in failures if line["level"] == "WARNING"}
     assert {"model_access_denied", "model_stream_failed"} <= set(warned)
