@@ -23,8 +23,9 @@ def container_otel_environment() -> dict[str, str]:
         "OTEL_PYTHON_CONFIGURATOR": "aws_configurator",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_TRACES_EXPORTER": "otlp",
-        # Prompts and completions stay out of spans: they may hold personal data, and spans are
-        # readable by everyone with access to the account's traces.
+        # Keeps the botocore instrumentor from copying Bedrock request and response bodies into
+        # spans. It does not govern Strands' own tracer, which still records prompts and
+        # completions as span events (docs/observability.md says so; a fix is an open request).
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",
     }
 
