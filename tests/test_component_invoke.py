@@ -39,7 +39,9 @@ def test_command_shape() -> None:
 def test_default_endpoint_has_no_qualifier_and_session_is_stable() -> None:
     _, options = _parse(invoke_command(runtime_arn=ARN, region="us-east-1"))
     assert "--qualifier" not in options
-    assert options["--runtime-session-id"] == session_id_for(ARN)
+    # A known answer: the same runtime always gets the same 36-character session id.
+    assert options["--runtime-session-id"] == "cli-f413f3819cbdf67beb625b304193705d"
+    assert session_id_for(ARN.replace("AbCdEf1234", "ZyXwVu9876")) != options["--runtime-session-id"]
 
 
 def test_payload_with_quotes_survives_the_shell() -> None:
