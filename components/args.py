@@ -168,15 +168,17 @@ class ObservabilityArgs(TypedDict, total=False):
     retain_logs_on_delete: bool
     """Keep the log groups in the account when the stack is destroyed."""
     runtime_logs: bool
-    """Create the runtime's own per-endpoint log groups, with retention, before the service does."""
+    """Manage the runtime's own per-endpoint log groups: create them, or adopt them when the service made them first, with retention, key and tags."""
     application_logs: bool
-    """Deliver the runtime's APPLICATION_LOGS into a managed log group."""
+    """Deliver the runtime's APPLICATION_LOGS into a managed log group. AWS documents that they carry request and response payloads (prompts and answers)."""
     usage_logs: bool
     """Deliver the runtime's USAGE_LOGS into a managed log group."""
     traces: bool
-    """Deliver the runtime's TRACES to X-Ray."""
+    """Deliver the runtime's TRACES to X-Ray (spans carry prompts and answers). Needs CloudWatch Transaction Search in the account and region: `transaction_search`, or `transaction_search_enabled_in_region`."""
     transaction_search: bool
     """Turn on CloudWatch Transaction Search for the account and region, and keep it on when the stack is destroyed (one stack per account)."""
+    transaction_search_enabled_in_region: bool
+    """Transaction Search is already on in this stack's account and region (turned on by another stack or by hand), so traces may be on without `transaction_search`."""
     indexing_percentage: float
     """Share of spans Transaction Search indexes, in percent."""
     alarms: bool

@@ -15,7 +15,8 @@ How Pulumi runs it (pulumi 3.272's `pulumi.dynamic`, read from the installed pac
   importable module is pickled by reference, so the state holds only
   `components.log_group_resource.AdoptableLogGroupProvider`: that path is a contract with every
   existing stack (update, refresh and delete load it), and a test pins it. The CLI starts the
-  provider host (`python -m pulumi.dynamic`) in the project directory, where `components` imports.
+  provider host (`python -m pulumi.dynamic`) in the project directory, where `components` imports
+  (the whole package: an import error anywhere in components/ also stops these groups' updates).
 - boto3 is imported inside the methods: only the provider host needs it, not a preview under
   mocks, and nothing unpicklable (a client, a session) ever sits on the provider object.
 - Region: the `region` input when given, else the stack's `aws:region` (the provider host hands
@@ -44,18 +45,14 @@ import pulumi
 import pulumi.dynamic as dynamic
 from pulumi.runtime import rpc
 
+from .arn_patterns import KMS_KEY_ARN
+from .schema import LOG_RETENTION_DAYS
+
 # The module path and class name are stored in every stack's state (see the module docstring).
 PROVIDER_REFERENCE = "components.log_group_resource.AdoptableLogGroupProvider"
 
-# CloudWatch Logs' retention values (PutRetentionPolicy; the same list as observability's
-# LOG_RETENTION_DAYS, kept here so the provider host imports nothing else of the component).
-RETENTION_DAYS = frozenset({
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-})
 # CreateLogGroup's logGroupName pattern and length.
 LOG_GROUP_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]{1,512}")
-KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")
 MAX_TAGS = 50
 
 _UNKNOWN = rpc.UNKNOWN  # what an input not yet known at preview looks like
@@ -106,8 +103,8 @@ def spec_problems(props: Mapping[str, Any]) -> list[tuple[str, str]]:
     retention = props.get("retention_in_days")
     if retention is None:
         problems.append(("retention_in_days", "is required"))
-    elif known("retention_in_days") and (isinstance(retention, bool) or retention not in RETENTION_DAYS):
-        allowed = ", ".join(str(d) for d in sorted(RETENTION_DAYS))
+    elif known("retention_in_days") and (isinstance(retention, bool) or retention not in LOG_RETENTION_DAYS):
+        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
         problems.append(("retention_in_days", f"must be one of CloudWatch's retention values ({allowed}), got {retention!r}"))
     kms = props.get("kms_key_id")
     if known("kms_key_id") and (not isinstance(kms, str) or KMS_KEY_ARN.fullmatch(kms) is None):

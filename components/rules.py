@@ -72,11 +72,32 @@ def _relational_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Proble
         *_header_and_jwt_problems(s),
         *_image_problems(s, given),
         *_deployer_problems(s, given),
+        *_traces_problems(s),
         *(
             (("observability", name), f"has no effect while <<observability.{switch}>> is false")
             for name, switch in s.observability.inert_settings(given.get("observability") or {})
         ),
     ]
+
+
+def _traces_problems(s: RuntimeSettings) -> Problems:
+    """Spans delivered to X-Ray are kept only where CloudWatch Transaction Search is on, and that is
+    one setting per account and region: without it the TRACES delivery succeeds and its spans go
+    nowhere. So traces need this stack to turn it on, or the user's word that it is on already."""
+    obs = s.observability
+    if obs.transaction_search and obs.transaction_search_enabled_in_region:
+        return [(
+            ("observability", "transaction_search_enabled_in_region"),
+            "this stack turns Transaction Search on itself (<<observability.transaction_search>>); remove one of the two",
+        )]
+    if obs.traces and not (obs.transaction_search or obs.transaction_search_enabled_in_region):
+        return [(
+            ("observability", "traces"),
+            "TRACES reach X-Ray only where CloudWatch Transaction Search is on, one setting per account and region: "
+            "set <<observability.transaction_search>> (this stack turns it on), or "
+            "<<observability.transaction_search_enabled_in_region>> if it is already on in this stack's region, or turn traces off",
+        )]
+    return []
 
 
 def _lifecycle_problems(s: RuntimeSettings) -> Problems:

@@ -33,7 +33,11 @@ def runs() -> Iterator[dict[str, Run]]:
 def test_every_run_has_a_runtime_and_its_deliveries(runs: dict[str, Run]) -> None:
     assert all(run.of_type("aws-native:bedrockagentcore:Runtime") for run in runs.values())
     assert sum(len(run.of_type("aws-native:bedrockagentcore:RuntimeEndpoint")) for run in runs.values()) >= len(runs) - 1
-    assert all(len(run.of_type("aws-native:logs:Delivery")) >= 2 for name, run in runs.items() if name != "observability-off")
+    # prod delivers usage logs and traces, the KMS variant application and usage logs: every
+    # delivery kind meets the schema check below.
+    kinds = {r.inputs["logType"] for run in runs.values() for r in run.of_type("aws-native:logs:DeliverySource")}
+    assert kinds == {"APPLICATION_LOGS", "USAGE_LOGS", "TRACES"}
+    assert all(len(runs[name].of_type("aws-native:logs:Delivery")) >= 2 for name in ("prod", "observability-kms-topic"))
 
 
 @pytest.mark.parametrize("variant", ALL_RUNS)
@@ -58,11 +62,11 @@ def test_the_check_catches_wrong_names_enums_and_patterns(runs: dict[str, Run]) 
     endpoint = dict(runs["dev"].one("aws-native:bedrockagentcore:RuntimeEndpoint").inputs)
     assert cfn_errors("AWS::BedrockAgentCore::RuntimeEndpoint", "us-west-2", {**endpoint, "name": "live-1"})
     assert cfn_errors("AWS::BedrockAgentCore::RuntimeEndpoint", "us-west-2", {**endpoint, "agentRuntimeVersion": "v1"})
-    [source] = [r for r in runs["dev"].of_type("aws-native:logs:DeliverySource") if r.inputs["logType"] == "TRACES"]
-    assert cfn_errors("AWS::Logs::DeliverySource", "us-west-2", {**source.inputs, "tags": {"a": "b"}})
-    assert cfn_errors("AWS::Logs::DeliverySource", "us-west-2", {**source.inputs, "name": "x" * 61})
-    destination = runs["dev"].of_type("aws-native:logs:DeliveryDestination")[0]
-    assert cfn_errors("AWS::Logs::DeliveryDestination", "us-west-2", {**destination.inputs, "destinationArn": "x"})
+    [source] = [r for r in runs["prod"].of_type("aws-native:logs:DeliverySource") if r.inputs["logType"] == "TRACES"]
+    assert cfn_errors("AWS::Logs::DeliverySource", "us-east-1", {**source.inputs, "tags": {"a": "b"}})
+    assert cfn_errors("AWS::Logs::DeliverySource", "us-east-1", {**source.inputs, "name": "x" * 61})
+    destination = runs["prod"].of_type("aws-native:logs:DeliveryDestination")[0]
+    assert cfn_errors("AWS::Logs::DeliveryDestination", "us-east-1", {**destination.inputs, "destinationArn": "x"})
 
 
 def test_the_schema_name_pattern_is_unanchored_so_names_are_checked_separately() -> None:

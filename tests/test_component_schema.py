@@ -151,7 +151,7 @@ def test_construct_from_another_language(monkeypatch: pytest.MonkeyPatch) -> Non
             "endpoint": {"name": "live"},
             "image": {"uri": f"public.ecr.aws/acme/agent@{DIGEST}"},
             "deployer": {"enabled": False},
-            "observability": {"logRetentionDays": 7.0, "alarmPeriodSeconds": 120.0, "usageLogs": True},
+            "observability": {"logRetentionDays": 7.0, "alarmPeriodSeconds": 120.0, "usageLogs": True, "applicationLogs": True},
         },
     )
     assert state["runtimeName"] == "consumer_test"

@@ -42,7 +42,10 @@ def test_retention_values_are_exactly_cloudformations() -> None:
 
 def test_defaults_are_a_small_production_stack() -> None:
     default = ObservabilityConfig()
-    assert (default.log_retention_days, default.runtime_logs, default.application_logs, default.traces) == (30, True, True, True)
+    assert (default.log_retention_days, default.runtime_logs) == (30, True)
+    # Application logs (request and response payloads, per AWS) and traces (spans carry prompts
+    # and answers; they also need Transaction Search) are opt-in: nothing holds a prompt by default.
+    assert (default.application_logs, default.traces, default.transaction_search_enabled_in_region) == (False, False, False)
     assert (default.usage_logs, default.transaction_search, default.retain_logs_on_delete) == (False, False, False)
     assert (default.alarms, default.dashboard, default.alarm_period_seconds) == (True, True, 300)
 
@@ -272,6 +275,11 @@ def test_deployer_reaches_only_resources_named_after_this_runtime() -> None:
     ]
     assert sids["LogDeliverySources"]["Resource"] == [f"{logs}:delivery-source:support_agent-*"]
     assert sids["LogDeliveryDestinations"]["Resource"] == [f"{logs}:delivery-destination:support_agent-*"]
+    # The IAM reference lists the destination type for deleting a source: both, this runtime's only.
+    assert sids["LogDeliverySourceDelete"]["Action"] == ["logs:DeleteDeliverySource"]
+    assert sids["LogDeliverySourceDelete"]["Resource"] == [
+        f"{logs}:delivery-source:support_agent-*", f"{logs}:delivery-destination:support_agent-*",
+    ]
     runtime = "arn:aws-cn:bedrock-agentcore:cn-north-1:111122223333:runtime/support_agent-*"
     assert sids["LogDeliverySourceWrite"]["Condition"] == {
         "ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime]}
@@ -294,7 +302,7 @@ def test_deployer_reaches_only_resources_named_after_this_runtime() -> None:
 
 
 def test_account_wide_deployer_powers_follow_the_switches() -> None:
-    only_traces = ObservabilityConfig(application_logs=False, usage_logs=False)
+    only_traces = ObservabilityConfig(traces=True, transaction_search_enabled_in_region=True)
     assert "LogResourcePolicies" not in _deployer(only_traces)
     assert "LogResourcePolicies" in _deployer(DEV)
     assert not {"TransactionSearchDestination", "TransactionSearchIndexing"} & set(_deployer(DEV))
@@ -306,6 +314,50 @@ def test_account_wide_deployer_powers_follow_the_switches() -> None:
         runtime_logs=False, application_logs=False, traces=False, alarms=False, dashboard=False
     )
     assert set(_deployer(everything_off)) == set(_deployer(DEV)) - {"LogResourcePolicies"}
+
+
+def _granted(statements: dict[str, dict[str, Any]]) -> set[str]:
+    return {a for s in statements.values() for a in s["Action"]}
+
+
+def test_turning_transaction_search_on_is_granted_what_cloudformation_needs_for_it() -> None:
+    # UpdateTraceSegmentDestination makes X-Ray create the span groups, set their retention, start
+    # Application Signals discovery and create its service-linked role with the caller's rights:
+    # the AWS::XRay::TransactionSearchConfig create handler lists each.
+    needed = set(cfn_schema("AWS::XRay::TransactionSearchConfig", REGION)["handlers"]["create"]["permissions"])
+    assert needed <= _granted(_deployer(PROD))
+    prerequisites = {"TransactionSearchLogGroups", "TransactionSearchLogStreams", "ApplicationSignalsDiscovery", "ApplicationSignalsServiceRole"}
+    assert not prerequisites & set(_deployer(DEV)), "only the stack that turns Transaction Search on"
+    sids = _deployer(PROD)
+    logs = "arn:aws-cn:logs:cn-north-1:111122223333:log-group"
+    assert sids["TransactionSearchLogGroups"]["Resource"] == [f"{logs}:aws/spans", f"{logs}:/aws/application-signals/data"]
+    assert sids["TransactionSearchLogStreams"]["Resource"] == [
+        f"{logs}:aws/spans:log-stream:*", f"{logs}:/aws/application-signals/data:log-stream:*",
+    ]
+    assert sids["ApplicationSignalsServiceRole"]["Resource"] == [
+        "arn:aws-cn:iam::111122223333:role/aws-service-role/application-signals.cloudwatch.amazonaws.com/"
+        "AWSServiceRoleForCloudWatchApplicationSignals"
+    ]
+    assert sids["ApplicationSignalsServiceRole"]["Condition"] == {
+        "StringEquals": {"iam:AWSServiceName": "application-signals.cloudwatch.amazonaws.com"}
+    }
+
+
+def test_deleting_a_delivery_source_is_granted_as_cloudformation_deletes_it() -> None:
+    needed = set(cfn_schema("AWS::Logs::DeliverySource", REGION)["handlers"]["delete"]["permissions"])
+    assert needed <= _granted(_deployer(DEV))
+
+
+def test_logs_allow_vended_log_delivery_is_not_an_iam_action_and_is_not_granted() -> None:
+    # The DeliverySource create handler lists it among other services' permission-only actions;
+    # the IAM catalogue has no such action (AgentCore's own, bedrock-agentcore:..., is granted).
+    # When the catalogue gains it, this fails: decide again.
+    listed = cfn_schema("AWS::Logs::DeliverySource", REGION)["handlers"]["create"]["permissions"]
+    assert "logs:AllowVendedLogDeliveryForResource" in listed
+    assert "logs:AllowVendedLogDeliveryForResource" not in catalogue()
+    granted = _granted(_deployer(PROD))
+    assert "logs:AllowVendedLogDeliveryForResource" not in granted
+    assert "bedrock-agentcore:AllowVendedLogDeliveryForResource" in granted
 
 
 def test_resource_policies_use_real_actions_service_principals_and_this_partition() -> None:

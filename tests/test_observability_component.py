@@ -28,6 +28,9 @@ from tests.testkit.pulumi_mocks import AwsMocks, Registration, Run, run_pulumi
 
 COMPONENT = "agentcore:observability:RuntimeObservability"
 RUNTIME = "aws-native:bedrockagentcore:Runtime"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ADOPTABLE = "pulumi-python:dynamic/agentcore:AdoptableLogGroup"
+SEGMENT_DESTINATION = "aws:xray/traceSegmentDestination:TraceSegmentDestination"
 
 
 @dataclass
@@ -121,18 +124,26 @@ def deploy(
 
 
 def test_dev_stack_creates_log_groups_named_from_the_runtime_outputs_with_dev_retention(monkeypatch: pytest.MonkeyPatch) -> None:
-    d = deploy(DEV, monkeypatch, runtime_name="support_agent_dev")
-    groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    d = deploy(DEV, monkeypatch, runtime_name="support_agent_dev", tags={"stack": "dev"})
     expected_runtime_group = f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-DEFAULT"
-    assert groups["obs-runtime-DEFAULT"].inputs["name"] == expected_runtime_group
+    # The service may create its runtime groups before or after us: created or adopted, never a plain create.
+    (runtime_group,) = d.of_type(ADOPTABLE)
+    assert runtime_group.name == "obs-runtime-DEFAULT"
+    assert runtime_group.inputs["log_group_name"] == expected_runtime_group
+    assert (runtime_group.inputs["retention_in_days"], runtime_group.inputs.get("kms_key_id")) == (14, None)
+    assert runtime_group.inputs["tags"] == {"stack": "dev"}
+    assert runtime_group.inputs["retain_on_delete"] is False  # dev logs go with the stack
+    assert runtime_group.inputs["region"] == "eu-west-1"  # the parent's region, not the provider host's guess
+    assert runtime_group.retain_on_delete is False  # the provider itself keeps or deletes the group
+    groups = {r.name: r for r in d.of_type(LOG_GROUP)}
+    assert set(groups) == {"obs-application-logs"}  # dev keeps usage logs off; we alone name the vended groups
     assert groups["obs-application-logs"].inputs["name"] == (
         f"/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/{d.runtime_id}"
     )
-    assert "obs-usage-logs" not in groups  # dev keeps usage logs off
-    for group in groups.values():
-        assert group.inputs["retentionInDays"] == 14
-        assert "kmsKeyId" not in group.inputs
-        assert group.retain_on_delete is False  # dev logs go with the stack
+    assert groups["obs-application-logs"].inputs["retentionInDays"] == 14
+    assert "kmsKeyId" not in groups["obs-application-logs"].inputs
+    assert groups["obs-application-logs"].retain_on_delete is False
+    for group in (runtime_group, *groups.values()):
         # The names came from the runtime's id output, so the engine records the dependency.
         assert d.runtime_urn in group.dependencies
     assert d.outputs["runtime_log_group_names"] == {"DEFAULT": expected_runtime_group}
@@ -141,17 +152,23 @@ def test_dev_stack_creates_log_groups_named_from_the_runtime_outputs_with_dev_re
 
 def test_prod_stack_covers_every_endpoint_with_long_retention_kms_and_kept_logs(monkeypatch: pytest.MonkeyPatch) -> None:
     d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod", endpoints=("DEFAULT", "live"))
-    groups = {r.name: r for r in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
-    assert set(groups) == {"obs-runtime-DEFAULT", "obs-runtime-live", "obs-application-logs", "obs-usage-logs"}
-    assert groups["obs-runtime-live"].inputs["name"] == (
-        f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-live"
-    )
+    runtime_groups = {r.name: r for r in d.of_type(ADOPTABLE)}
+    assert set(runtime_groups) == {"obs-runtime-DEFAULT", "obs-runtime-live"}
+    assert runtime_groups["obs-runtime-live"].inputs["log_group_name"] == f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-live"
+    for group in runtime_groups.values():
+        assert (group.inputs["retention_in_days"], group.inputs["kms_key_id"]) == (365, PROD.log_kms_key_arn)
+        assert group.inputs["retain_on_delete"] is True
+    groups = {r.name: r for r in d.of_type(LOG_GROUP)}
+    assert set(groups) == {"obs-application-logs", "obs-usage-logs"}
     assert groups["obs-usage-logs"].inputs["name"].endswith(f"/runtime/USAGE_LOGS/{d.runtime_id}")
     for group in groups.values():
         assert group.inputs["retentionInDays"] == 365
         assert group.inputs["kmsKeyId"] == PROD.log_kms_key_arn
         assert group.retain_on_delete is True
     assert set(d.outputs["runtime_log_group_names"]) == {"DEFAULT", "live"}
+    # The dashboard's log widget reads those groups: it waits for them.
+    board = d.one("aws:cloudwatch/dashboard:Dashboard", "obs-dashboard")
+    assert {r.urn for r in runtime_groups.values()} <= set(board.dependencies)
 
 
 @pytest.mark.parametrize("config, runtime_name, log_types", [
@@ -265,8 +282,27 @@ def test_transaction_search_is_adopted_and_kept_when_the_stack_is_destroyed(monk
 
 def test_dev_stack_leaves_the_account_level_transaction_search_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     d = deploy(DEV, monkeypatch, runtime_name="support_agent_dev")
-    assert d.of_type("aws:xray/traceSegmentDestination:TraceSegmentDestination") == []
+    assert d.of_type(SEGMENT_DESTINATION) == []
     assert d.of_type("aws:xray/indexingRule:IndexingRule") == []
+
+
+def test_traces_wait_for_transaction_search_where_the_stack_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod")
+    (search,) = d.of_type(SEGMENT_DESTINATION)
+    for name in ("obs-traces-destination", "obs-traces"):
+        (trace_resource,) = [r for r in d.registrations if r.name == name]
+        assert search.urn in trace_resource.dependencies, name
+    # The other deliveries do not wait for an account setting they do not use.
+    app = d.one("aws-native:logs:DeliveryDestination", "obs-app-destination")
+    assert search.urn not in app.dependencies
+
+
+def test_traces_into_a_region_where_search_is_already_on_depend_on_no_search_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = ObservabilityConfig(traces=True, transaction_search_enabled_in_region=True)
+    d = deploy(config, monkeypatch, runtime_name="support_agent")
+    assert d.of_type(SEGMENT_DESTINATION) == []
+    delivery = d.one("aws-native:logs:Delivery", "obs-traces")
+    assert any(dep.endswith("::obs-traces-delivery-policy") for dep in delivery.dependencies)
 
 
 @pytest.mark.parametrize("config, runtime_name, period, periods, thresholds, actions", [
@@ -342,7 +378,7 @@ def test_dashboard_is_valid_json_referencing_only_this_runtimes_documented_metri
 def test_other_partitions_get_their_own_arns_and_console(
     monkeypatch: pytest.MonkeyPatch, partition: str, region: str, console: str
 ) -> None:
-    config = ObservabilityConfig(transaction_search=True)
+    config = ObservabilityConfig(application_logs=True, traces=True, transaction_search=True)
     d = deploy(config, monkeypatch, runtime_name="support_agent", partition=partition, region=region)
     assert d.runtime_arn.startswith(f"arn:{partition}:bedrock-agentcore:{region}:")
     assert d.outputs["dashboard_url"].startswith(console + "#dashboards/dashboard/")

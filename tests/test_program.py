@@ -27,6 +27,7 @@ MANAGED_POLICY = "aws:iam/policy:Policy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 OBSERVABILITY = "agentcore:observability:RuntimeObservability"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ADOPTABLE = "pulumi-python:dynamic/agentcore:AdoptableLogGroup"
 LOG_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
 SOURCE = "aws-native:logs:DeliverySource"
 DESTINATION = "aws-native:logs:DeliveryDestination"
@@ -80,23 +81,20 @@ def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
 def observability_children(stack: str) -> list[tuple[str, str]]:
     """What each stack's observability settings create, by type and name."""
     prefix = "agentcore-observability-"
+    # Neither stack delivers application logs (they carry prompts and answers).
     children = [
-        (LOG_GROUP, f"{prefix}runtime-DEFAULT"),
-        (LOG_GROUP, f"{prefix}runtime-live"),
-        (LOG_GROUP, f"{prefix}application-logs"),
-        (LOG_POLICY, f"{prefix}log-delivery-policy"),
-        (XRAY_POLICY, f"{prefix}traces-delivery-policy"),
-        *((typ, f"{prefix}{kind}{suffix}") for kind in ("app", "traces")
-          for typ, suffix in ((SOURCE, "-source"), (DESTINATION, "-destination"), (DELIVERY, ""))),
+        (ADOPTABLE, f"{prefix}runtime-DEFAULT"),
+        (ADOPTABLE, f"{prefix}runtime-live"),
         *((ALARM, f"{prefix}{ep}-{kind}") for ep in ("DEFAULT", "live") for kind in ("errors", "throttles", "latency-p99")),
         (DASHBOARD, f"{prefix}dashboard"),
     ]
-    if stack == "prod":  # usage logs and the account's Transaction Search
+    if stack == "prod":  # usage logs, and traces with the account's Transaction Search
         children += [
             (LOG_GROUP, f"{prefix}usage-logs"),
-            (SOURCE, f"{prefix}usage-source"),
-            (DESTINATION, f"{prefix}usage-destination"),
-            (DELIVERY, f"{prefix}usage"),
+            (LOG_POLICY, f"{prefix}log-delivery-policy"),
+            (XRAY_POLICY, f"{prefix}traces-delivery-policy"),
+            *((typ, f"{prefix}{kind}{suffix}") for kind in ("usage", "traces")
+              for typ, suffix in ((SOURCE, "-source"), (DESTINATION, "-destination"), (DELIVERY, ""))),
             (LOG_POLICY, f"{prefix}transaction-search-policy"),
             (SEGMENT_DESTINATION, f"{prefix}transaction-search"),
             (INDEXING_RULE, f"{prefix}transaction-search-indexing"),
@@ -232,7 +230,7 @@ def test_tags_on_every_taggable_resource(runs: dict[str, Run], stack: str) -> No
         "Project": "agentcore",
         "ManagedBy": "pulumi",
     }
-    for typ in (ROLE, MANAGED_POLICY, REPOSITORY, RUNTIME, ENDPOINT, LOG_GROUP, ALARM):
+    for typ in (ROLE, MANAGED_POLICY, REPOSITORY, RUNTIME, ENDPOINT, ADOPTABLE, ALARM, *((LOG_GROUP,) if stack == "prod" else ())):
         assert run.of_type(typ)
         for registration in run.of_type(typ):
             assert registration.inputs["tags"] == expected, registration.name
@@ -354,8 +352,9 @@ def test_deployer_may_manage_exactly_this_stacks_observability_resources(runs: d
         ("TelemetryRead",
          ["logs:DescribeDeliveries", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
           "xray:GetTraceSegmentDestination", "xray:ListResourcePolicies"], "*"),
-        ("LogDeliverySources", ["logs:DeleteDeliverySource", "logs:GetDeliverySource", *tagging],
-         [f"{logs}:delivery-source:agentcore_{stack}-*"]),
+        ("LogDeliverySources", ["logs:GetDeliverySource", *tagging], [f"{logs}:delivery-source:agentcore_{stack}-*"]),
+        ("LogDeliverySourceDelete", ["logs:DeleteDeliverySource"],
+         [f"{logs}:delivery-source:agentcore_{stack}-*", f"{logs}:delivery-destination:agentcore_{stack}-*"]),
         ("LogDeliverySourceWrite", ["logs:PutDeliverySource"], [f"{logs}:delivery-source:agentcore_{stack}-*"]),
         ("RuntimeVendedLogDelivery", ["bedrock-agentcore:AllowVendedLogDeliveryForResource"], [runtime]),
         ("LogDeliveryDestinations",
@@ -373,12 +372,19 @@ def test_deployer_may_manage_exactly_this_stacks_observability_resources(runs: d
          [f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:agentcore_{stack}-*"]),
         ("Dashboard", ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
          [f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/agentcore-agentcore_{stack}-{region}"]),
-        ("LogResourcePolicies", ["logs:DeleteResourcePolicy", "logs:PutResourcePolicy"], "*"),
     ]
-    if stack == "prod":  # the stack that manages the account's Transaction Search
+    if stack == "prod":  # vended (usage) logs, and the stack that manages the account's Transaction Search
+        spans = [f"{logs}:log-group:aws/spans", f"{logs}:log-group:/aws/application-signals/data"]
         expected += [
+            ("LogResourcePolicies", ["logs:DeleteResourcePolicy", "logs:PutResourcePolicy"], "*"),
             ("TransactionSearchDestination", ["xray:UpdateTraceSegmentDestination"], "*"),
             ("TransactionSearchIndexing", ["xray:GetIndexingRules", "xray:UpdateIndexingRule"], "*"),
+            ("TransactionSearchLogGroups", ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], spans),
+            ("TransactionSearchLogStreams", ["logs:CreateLogStream"], [f"{g}:log-stream:*" for g in spans]),
+            ("ApplicationSignalsDiscovery", ["application-signals:StartDiscovery"], "*"),
+            ("ApplicationSignalsServiceRole", ["iam:CreateServiceLinkedRole"],
+             [f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/application-signals.cloudwatch.amazonaws.com/"
+              "AWSServiceRoleForCloudWatchApplicationSignals"]),
         ]
     assert [(s["Sid"], s["Action"], s["Resource"]) for s in doc["Statement"]] == expected
     conditions = {s["Sid"]: s["Condition"] for s in doc["Statement"] if "Condition" in s}
@@ -388,11 +394,14 @@ def test_deployer_may_manage_exactly_this_stacks_observability_resources(runs: d
     }
     if stack == "prod":
         assert conditions.pop("TransactionSearchDestination") == {"StringEquals": {"xray:TraceSegmentDestination": "CloudWatchLogs"}}
+        assert conditions.pop("ApplicationSignalsServiceRole") == {
+            "StringEquals": {"iam:AWSServiceName": "application-signals.cloudwatch.amazonaws.com"}
+        }
     assert conditions == {}
     # Every observability resource the stack creates falls under those grants.
     grants = {s["Sid"]: s["Resource"] for s in doc["Statement"]}
     created = [
-        (run.of_type(LOG_GROUP), "TelemetryLogGroups"), (run.of_type(SOURCE), "LogDeliverySources"),
+        (run.of_type(LOG_GROUP) + run.of_type(ADOPTABLE), "TelemetryLogGroups"), (run.of_type(SOURCE), "LogDeliverySources"),
         (run.of_type(DESTINATION), "LogDeliveryDestinations"), (run.of_type(DELIVERY), "LogDeliveries"),
         (run.of_type(ALARM), "Alarms"),
     ]
@@ -401,7 +410,8 @@ def test_deployer_may_manage_exactly_this_stacks_observability_resources(runs: d
             assert any(fnmatch.fnmatchcase(registration.outputs["arn"], g) for g in grants[sid]), registration.name
     assert fnmatch.fnmatchcase(run.one(DASHBOARD).outputs["dashboardArn"], grants["Dashboard"][0])
     assert all(fnmatch.fnmatchcase(s.inputs["resourceArn"], runtime) for s in run.of_type(SOURCE))
-    assert run.one(XRAY_POLICY).inputs["policyName"] == f"agentcore-agentcore_{stack}-traces-delivery"
+    for xray_policy in run.of_type(XRAY_POLICY):  # prod only: dev has no traces
+        assert xray_policy.inputs["policyName"] == f"agentcore-agentcore_{stack}-traces-delivery"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -418,8 +428,8 @@ def test_outputs(runs: dict[str, Run], stack: str) -> None:
     assert out["repositoryUrl"] == run.one(REPOSITORY).outputs["repositoryUrl"]
     assert out["executionRoleArn"] == named(run, ROLE, "execution-role").outputs["arn"]
     assert out["deployerRoleArn"] == named(run, ROLE, "deployer-role").outputs["arn"]
-    groups = {r.name.removeprefix("agentcore-observability-runtime-"): r.outputs["name"]
-              for r in run.of_type(LOG_GROUP) if "-runtime-" in r.name}
+    groups = {r.name.removeprefix("agentcore-observability-runtime-"): r.outputs["log_group_name"]
+              for r in run.of_type(ADOPTABLE)}
     assert out["runtimeLogGroupNames"] == groups and set(groups) == {"DEFAULT", "live"}
     vended = {r.outputs["name"].split("/")[-2]: r.outputs["name"] for r in run.of_type(LOG_GROUP) if "/vendedlogs/" in r.outputs["name"]}
     assert out["vendedLogGroupNames"] == vended
@@ -445,14 +455,21 @@ def test_log_groups_are_named_from_the_runtime_id_output_with_the_stacks_retenti
     run, config = runs[stack], observability_config(stack)
     runtime = run.one(RUNTIME)
     runtime_id = runtime.outputs["agentRuntimeId"]
-    names = sorted(r.inputs["name"] for r in run.of_type(LOG_GROUP))
-    expected = [
-        f"/aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT",
-        f"/aws/bedrock-agentcore/runtimes/{runtime_id}-live",
-        f"/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/{runtime_id}",
-        *([f"/aws/vendedlogs/bedrock-agentcore/runtime/USAGE_LOGS/{runtime_id}"] if config["usageLogs"] else []),
+    runtime_groups = {r.inputs["log_group_name"]: r for r in run.of_type(ADOPTABLE)}
+    assert sorted(runtime_groups) == [
+        f"/aws/bedrock-agentcore/runtimes/{runtime_id}-DEFAULT", f"/aws/bedrock-agentcore/runtimes/{runtime_id}-live",
     ]
-    assert names == sorted(expected)
+    for group in runtime_groups.values():
+        # Created or adopted (the service may have made it), kept or deleted by the provider itself.
+        assert runtime.urn in group.property_dependencies["log_group_name"], group.name
+        assert group.inputs["retention_in_days"] == config["logRetentionDays"]
+        assert "kms_key_id" not in group.inputs
+        assert group.inputs["retain_on_delete"] is config["retainLogsOnDelete"]
+        assert group.inputs["region"] == stack_file(stack)["aws:region"]
+        assert group.retain_on_delete is False and group.protect is False
+    names = sorted(r.inputs["name"] for r in run.of_type(LOG_GROUP))
+    # No APPLICATION_LOGS group in either stack: they carry prompts and answers.
+    assert names == ([f"/aws/vendedlogs/bedrock-agentcore/runtime/USAGE_LOGS/{runtime_id}"] if config["usageLogs"] else [])
     for group in run.of_type(LOG_GROUP):
         # The name came from the runtime's id output (not guessed): the engine records the dependency.
         assert runtime.urn in group.property_dependencies["name"], group.name
@@ -467,7 +484,8 @@ def test_deliveries_take_the_runtime_arn_output_and_chain(runs: dict[str, Run], 
     run = runs[stack]
     runtime = run.one(RUNTIME)
     types = {r.inputs["logType"]: r for r in run.of_type(SOURCE)}
-    assert set(types) == {"APPLICATION_LOGS", "TRACES", *(["USAGE_LOGS"] if observability_config(stack)["usageLogs"] else [])}
+    config = observability_config(stack)
+    assert set(types) == {*(["TRACES"] if config["traces"] else []), *(["USAGE_LOGS"] if config["usageLogs"] else [])}
     for source in types.values():
         assert source.inputs["resourceArn"] == runtime.outputs["agentRuntimeArn"]
         assert runtime.urn in source.property_dependencies["resourceArn"]
@@ -483,6 +501,9 @@ def test_deliveries_take_the_runtime_arn_output_and_chain(runs: dict[str, Run], 
             assert destination.inputs["deliveryDestinationType"] == "CWL"
             group = groups[f"/aws/vendedlogs/bedrock-agentcore/runtime/{source.inputs['logType']}/{runtime.outputs['agentRuntimeId']}"]
             assert destination.inputs["destinationResourceArn"] == group.outputs["arn"]
+    if not types:  # dev: nothing delivered
+        assert run.of_type(LOG_POLICY) == run.of_type(XRAY_POLICY) == run.of_type(DELIVERY) == []
+        return
     # The vended groups are writable by the delivery service, and only they.
     [delivery_policy] = [r for r in run.of_type(LOG_POLICY) if r.name.endswith("log-delivery-policy")]
     [grant] = policy(delivery_policy, "policyDocument")["Statement"]
@@ -492,13 +513,17 @@ def test_deliveries_take_the_runtime_arn_output_and_chain(runs: dict[str, Run], 
     )
     [xray] = policy(run.one(XRAY_POLICY), "policyDocument")["Statement"]
     assert xray["Condition"]["ForAllValues:ArnLike"] == {"logs:LogGeneratingResourceArns": [runtime.outputs["agentRuntimeArn"]]}
+    # Traces start only once Transaction Search, which keeps them, is on (prod turns it on).
+    search = run.one(SEGMENT_DESTINATION)
+    for trace_resource in (named(run, DESTINATION, "traces-destination"), named(run, DELIVERY, "-traces")):
+        assert search.urn in trace_resource.dependencies, trace_resource.name
 
 
 def test_transaction_search_only_in_prod_and_kept_when_the_stack_goes(runs: dict[str, Run]) -> None:
     dev, prod = runs["dev"], runs["prod"]
     for typ in (SEGMENT_DESTINATION, INDEXING_RULE):
         assert dev.of_type(typ) == []
-    assert [r.name for r in dev.of_type(LOG_POLICY)] == ["agentcore-observability-log-delivery-policy"]
+    assert dev.of_type(LOG_POLICY) == []  # dev delivers no vended logs
     destination, rule = prod.one(SEGMENT_DESTINATION), prod.one(INDEXING_RULE)
     [spans_policy] = [r for r in prod.of_type(LOG_POLICY) if r.name.endswith("transaction-search-policy")]
     assert destination.inputs["destination"] == "CloudWatchLogs"
@@ -602,10 +627,26 @@ def test_dev_and_prod_differ_where_environments_should(runs: dict[str, Run]) -> 
     assert env["dev"]["AWS_REGION"] != env["prod"]["AWS_REGION"]
     assert dev.one(ENDPOINT).property_dependencies.get("agentRuntimeVersion") and not prod.one(ENDPOINT).property_dependencies.get("agentRuntimeVersion")
     assert dev.outputs["runtimeArn"] != prod.outputs["runtimeArn"]
-    retention = {st: {g.inputs["retentionInDays"] for g in r.of_type(LOG_GROUP)} for st, r in runs.items()}
+    retention = {st: {g.inputs["retention_in_days"] for g in r.of_type(ADOPTABLE)} for st, r in runs.items()}
     assert retention == {"dev": {14}, "prod": {365}}
-    assert not any(g.retain_on_delete for g in dev.of_type(LOG_GROUP)) and all(g.retain_on_delete for g in prod.of_type(LOG_GROUP))
-    assert len(prod.of_type(DELIVERY)) == len(dev.of_type(DELIVERY)) + 1  # usage logs in prod only
+    kept = {st: {g.inputs["retain_on_delete"] for g in r.of_type(ADOPTABLE)} for st, r in runs.items()}
+    assert kept == {"dev": {False}, "prod": {True}}
+    assert all(g.retain_on_delete for g in prod.of_type(LOG_GROUP))
+    # Usage logs and traces (with Transaction Search in its region) in prod only.
+    assert (len(dev.of_type(DELIVERY)), len(prod.of_type(DELIVERY))) == (0, 2)
+
+
+def test_traces_only_where_the_stack_file_has_transaction_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    # dev deploys to us-west-2, where prod's Transaction Search (us-east-1) does not reach.
+    with pytest.raises(pulumi.RunError, match=r"agentcore:observability\.traces: TRACES reach X-Ray only where"):
+        run_program("dev", monkeypatch, overrides={"agentcore:observability": {**observability_config("dev"), "traces": True}})
+    stated = run_program("dev", monkeypatch, overrides={"agentcore:observability": {
+        **observability_config("dev"), "traces": True, "transactionSearchEnabledInRegion": True,
+    }})
+    assert [r.inputs["logType"] for r in stated.of_type(SOURCE)] == ["TRACES"]
+    assert stated.of_type(SEGMENT_DESTINATION) == []  # stated on elsewhere: not this stack's to manage
 
 
 def test_bad_stack_config_stops_the_program_naming_the_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -207,11 +207,16 @@ def test_observability_with_a_kms_key_and_an_alarm_topic(runs: dict[str, Run]) -
     run = runs["observability-kms-topic"]
     settings = VARIANTS["observability-kms-topic"]["agentcore:observability"]
     groups = run.of_type("aws:cloudwatch/logGroup:LogGroup")
-    assert len(groups) == 4  # DEFAULT, live, application and usage logs
+    assert len(groups) == 2  # application and usage logs
     for group in groups:
         assert group.inputs["kmsKeyId"] == settings["logKmsKeyArn"]
         assert group.inputs["retentionInDays"] == 90
         assert group.retain_on_delete is True
+    runtime_groups = run.of_type("pulumi-python:dynamic/agentcore:AdoptableLogGroup")
+    assert len(runtime_groups) == 2  # DEFAULT and live, created or adopted
+    for group in runtime_groups:
+        assert (group.inputs["kms_key_id"], group.inputs["retention_in_days"]) == (settings["logKmsKeyArn"], 90)
+        assert group.inputs["retain_on_delete"] is True
     alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert len(alarms) == 6
     for alarm in alarms:

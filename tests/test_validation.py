@@ -141,6 +141,15 @@ CASES = [
     ),
     Case("observability topic without alarms", {"observability": {"alarms": False, "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"}}, "observability.alarmTopicArn", "has no effect while agentcore:observability.alarms is false"),
     Case("observability indexing without search", {"observability": {"indexingPercentage": 5}}, "observability.indexingPercentage", "has no effect while agentcore:observability.transactionSearch is false"),
+    # Spans reach X-Ray only where Transaction Search is on (per account and region).
+    Case("traces without transaction search", {"observability": {"traces": True}}, "observability.traces",
+         "set agentcore:observability.transactionSearch (this stack turns it on), or agentcore:observability.transactionSearchEnabledInRegion"),
+    Case("traces with search off in this stack", {"observability": {"traces": True, "transactionSearch": False}}, "observability.traces",
+         "TRACES reach X-Ray only where CloudWatch Transaction Search is on"),
+    Case("search stated on while this stack turns it on", {"observability": {"traces": True, "transactionSearch": True, "transactionSearchEnabledInRegion": True}},
+         "observability.transactionSearchEnabledInRegion", "this stack turns Transaction Search on itself (agentcore:observability.transactionSearch)"),
+    Case("search stated on without traces", {"observability": {"transactionSearchEnabledInRegion": True}},
+         "observability.transactionSearchEnabledInRegion", "has no effect while agentcore:observability.traces is false"),
     # Unknown keys keep their spelling on both paths (they have no setting name to map to).
     Case("observability unknown key", {"observability": {"retentionDays": 14}}, "observability.retentionDays", "is not a known setting", "args.observability.retentionDays"),
     Case("observability not an object", {"observability": ["logRetentionDays"]}, "observability", "must be an object of settings", ""),
@@ -181,6 +190,16 @@ def _base(overrides: dict[str, Any]) -> dict[str, Any]:
 def test_the_base_config_is_valid() -> None:
     _, settings = settings_from_config(_raw(_base({})))
     assert settings.model_id.startswith("us.")
+
+
+@pytest.mark.parametrize("observability", [
+    {"traces": True, "transactionSearch": True},  # this stack turns Transaction Search on
+    {"traces": True, "transactionSearchEnabledInRegion": True},  # the user says it is on in the region
+    {"transactionSearch": True},  # search without traces (other stacks' spans)
+])
+def test_traces_are_accepted_where_transaction_search_is_on(observability: dict[str, Any]) -> None:
+    _, settings = settings_from_config(_raw(_base({"observability": observability})))
+    assert settings.observability.transaction_search or settings.observability.transaction_search_enabled_in_region
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -37,10 +37,12 @@ def execution_role_telemetry_statements(
     delivers as `delivery.logs.amazonaws.com` under the resource policies below, set up with the
     deployer's permissions.
 
-    With `log_groups_precreated` (the component creates every endpoint's group), the role loses
-    `logs:CreateLogGroup`: the service then cannot recreate a group without retention after a
-    destroy, which it otherwise could while sessions drain. Without it (runtime logs not managed),
-    the service must create the groups itself and the role keeps the action.
+    With `log_groups_precreated` (the component creates, or adopts, every endpoint's group), the
+    role loses `logs:CreateLogGroup`: whichever of the service and the component makes a group
+    first, the component's `AdoptableLogGroup` ends up managing it, so the role never needs to
+    create one; without the action the service cannot recreate a never-expiring group after a
+    destroy while sessions drain. Without it (runtime logs not managed), the service must create
+    the groups itself and the role keeps the action.
     """
     groups = log_group_arn(partition, region, account_id, runtime_log_group_pattern(runtime_name))
     group_actions = ["logs:DescribeLogStreams"] + ([] if log_groups_precreated else ["logs:CreateLogGroup"])
@@ -116,7 +118,12 @@ def deployer_telemetry_statements(
             ],
             "*",
         ),
-        allow("LogDeliverySources", ["logs:DeleteDeliverySource", "logs:GetDeliverySource", *tagging], [sources]),
+        allow("LogDeliverySources", ["logs:GetDeliverySource", *tagging], [sources]),
+        # The IAM reference lists only the delivery-destination type for DeleteDeliverySource,
+        # while the request names a delivery source: granted on this runtime's sources and
+        # destinations, so `destroy` works whichever IAM evaluates (AWS::Logs::DeliverySource delete
+        # handler; CloudWatch's "Traces sent to X-Ray" sample grants it on both types).
+        allow("LogDeliverySourceDelete", ["logs:DeleteDeliverySource"], [sources, destinations]),
         # Only for this runtime: the delivery source names the resource whose logs it vends.
         allow(
             "LogDeliverySourceWrite",
@@ -125,7 +132,10 @@ def deployer_telemetry_statements(
             {"ForAllValues:ArnLike": {"logs:LogGeneratingResourceArns": [runtime_arn_pattern(p, r, a, runtime_name)]}},
         ),
         # AgentCore's own consent to vend this runtime's logs and spans (a permission-only action
-        # checked by PutDeliverySource).
+        # checked by PutDeliverySource). CloudWatch's "service-specific permissions" page: the
+        # prefix is the vending service's, on its resource. `logs:AllowVendedLogDeliveryForResource`
+        # (in the DeliverySource create handler's list next to codewhisperer:, workmail:, ...: the
+        # union over source services) is not an IAM action at all and is not granted.
         allow(
             "RuntimeVendedLogDelivery",
             ["bedrock-agentcore:AllowVendedLogDeliveryForResource"],
@@ -150,6 +160,10 @@ def deployer_telemetry_statements(
             ["logs:DeleteDelivery", "logs:GetDelivery", "logs:UpdateDeliveryConfiguration", *tagging],
             [deliveries],
         ),
+        # Limited to this runtime's policy. CloudWatch's "Traces sent to X-Ray": AWS creates an
+        # X-Ray policy of its own only while X-Ray has none and the caller may put one; ours is
+        # created before the TRACES destination (explicit dependency), so it never needs to.
+        # Deleting stays limited to ours either way: a shared policy must outlive one stack.
         allow(
             "TraceDeliveryPolicy",
             ["xray:DeleteResourcePolicy", "xray:PutResourcePolicy"],
@@ -188,7 +202,31 @@ def deployer_telemetry_statements(
             )
         )
         statements.append(allow("TransactionSearchIndexing", ["xray:GetIndexingRules", "xray:UpdateIndexingRule"], "*"))
+        statements.extend(_transaction_search_prerequisites(p, r, a))
     return statements
+
+
+APPLICATION_SIGNALS_SERVICE = "application-signals.cloudwatch.amazonaws.com"
+APPLICATION_SIGNALS_ROLE = "AWSServiceRoleForCloudWatchApplicationSignals"
+
+
+def _transaction_search_prerequisites(p: str, r: str, a: str) -> list[Statement]:
+    """What turning Transaction Search on makes X-Ray do with the caller's permissions: create the
+    span log groups and set their retention, start Application Signals discovery and create its
+    service-linked role (AWS::XRay::TransactionSearchConfig create handler permissions; the
+    StartDiscovery API reference names the role)."""
+    span_groups = [log_group_arn(p, r, a, name) for name in TRANSACTION_SEARCH_LOG_GROUPS]
+    return [
+        allow("TransactionSearchLogGroups", ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], span_groups),
+        allow("TransactionSearchLogStreams", ["logs:CreateLogStream"], [f"{g}:log-stream:*" for g in span_groups]),
+        allow("ApplicationSignalsDiscovery", ["application-signals:StartDiscovery"], "*"),
+        allow(
+            "ApplicationSignalsServiceRole",
+            ["iam:CreateServiceLinkedRole"],
+            [f"arn:{p}:iam::{a}:role/aws-service-role/{APPLICATION_SIGNALS_SERVICE}/{APPLICATION_SIGNALS_ROLE}"],
+            {"StringEquals": {"iam:AWSServiceName": APPLICATION_SIGNALS_SERVICE}},
+        ),
+    ]
 
 def log_delivery_resource_policy(
     *, partition: str, region: str, account_id: str, log_group_names: Sequence[str]

@@ -20,6 +20,7 @@ import pulumi_aws_native as aws_native
 
 from ..aws_context import AwsContext
 from ..iam import telemetry
+from ..log_group_resource import AdoptableLogGroup
 from ..names import DEFAULT_ENDPOINT, agentcore_name_problem
 from ..outputs import register_annotated_outputs
 from . import names
@@ -94,8 +95,8 @@ class RuntimeObservability(pulumi.ComponentResource):
 
         runtime_groups = self._runtime_log_groups()
         self._vended_logs()
-        self._traces()
-        self._transaction_search()
+        search = self._transaction_search()
+        self._traces(search)
         self._alarms()
         self._dashboard(runtime_groups)
         register_annotated_outputs(self)
@@ -110,6 +111,7 @@ class RuntimeObservability(pulumi.ComponentResource):
         return [{"key": k, "value": v} for k, v in sorted(self._args.tags.items())]
 
     def _log_group(self, suffix: str, group_name: pulumi.Output[str]) -> aws.cloudwatch.LogGroup:
+        """A group only this stack creates: the vended-log destinations, named by us, never by the service."""
         return aws.cloudwatch.LogGroup(
             f"{self._name}-{suffix}",
             name=group_name,
@@ -127,16 +129,31 @@ class RuntimeObservability(pulumi.ComponentResource):
 
     # -- 1. the runtime's own log groups ----------------------------------------------------------
 
-    def _runtime_log_groups(self) -> list[aws.cloudwatch.LogGroup]:
-        """Created right after the runtime, and so before any invocation could make the service
-        create them without retention. A group the service already created (runtime invoked
-        before this component existed) must be imported."""
-        endpoints = self._args.endpoint_names
+    def _runtime_log_groups(self) -> list[AdoptableLogGroup]:
+        """AgentCore creates these groups itself, and when is not documented (at runtime creation
+        or on the first invocation, field reports disagree), so each is created or adopted:
+        retention, key and tags are applied whichever came first (`log_group_resource`). The
+        region is the parent's, so the group lands where the runtime is even under an explicit
+        provider."""
+        cfg, endpoints = self._cfg, self._args.endpoint_names
         name_of = {ep: self._runtime_id.apply(lambda rid, ep=ep: names.runtime_log_group_name(rid, ep)) for ep in endpoints}
         self.runtime_log_group_names = pulumi.Output.all(**name_of).apply(lambda v: {ep: v[ep] for ep in endpoints})
-        if not self._cfg.runtime_logs:
+        if not cfg.runtime_logs:
             return []
-        return [self._log_group(f"runtime-{ep}", group) for ep, group in name_of.items()]
+        region = self._args.aws.apply(lambda ctx: ctx.region)
+        return [
+            AdoptableLogGroup(
+                f"{self._name}-runtime-{ep}",
+                log_group_name=group,
+                retention_in_days=cfg.log_retention_days,
+                kms_key_id=cfg.log_kms_key_arn,
+                tags=dict(self._args.tags),
+                retain_on_delete=cfg.retain_logs_on_delete,
+                region=region,
+                opts=self._child(),
+            )
+            for ep, group in name_of.items()
+        ]
 
     # -- 2. vended logs and traces ------------------------------------------------------------------
 
@@ -166,8 +183,10 @@ class RuntimeObservability(pulumi.ComponentResource):
         for log_type, group in groups.items():
             self._deliver(log_type, {"delivery_destination_type": "CWL", "destination_resource_arn": group.arn}, [policy])
 
-    def _traces(self) -> None:
-        """TRACES to X-Ray, under a resource policy for this runtime's spans only."""
+    def _traces(self, search: list[pulumi.Resource]) -> None:
+        """TRACES to X-Ray, under a resource policy for this runtime's spans only. Where this stack
+        also turns Transaction Search on (`search`), the delivery waits for it: on a first deploy
+        it would otherwise race the activation."""
         if not self._cfg.traces:
             return
         policy = aws.xray.ResourcePolicy(
@@ -176,7 +195,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             policy_document=self._policy_json(telemetry.xray_trace_delivery_policy, runtime_arn=self._runtime_arn),
             opts=self._child(),
         )
-        self._deliver(names.TRACES, {"delivery_destination_type": "XRAY"}, [policy])
+        self._deliver(names.TRACES, {"delivery_destination_type": "XRAY"}, [policy, *search])
 
     def _deliver(self, log_type: str, destination: dict[str, Any], after: list[pulumi.Resource]) -> None:
         """A delivery source, destination and delivery for one log type."""
@@ -208,12 +227,12 @@ class RuntimeObservability(pulumi.ComponentResource):
 
     # -- 3. Transaction Search ----------------------------------------------------------------------
 
-    def _transaction_search(self) -> None:
+    def _transaction_search(self) -> list[pulumi.Resource]:
         """One setting per account and region. These resources adopt it when it is already on
         (their create is an idempotent update) and are retained on delete, so destroying one
-        stack never turns spans off for the others."""
+        stack never turns spans off for the others. Returns what the TRACES delivery waits for."""
         if not self._cfg.transaction_search:
-            return
+            return []
         spans_policy = aws.cloudwatch.LogResourcePolicy(
             f"{self._name}-transaction-search-policy",
             policy_name=names.TRANSACTION_SEARCH_POLICY_NAME,
@@ -231,6 +250,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             rule={"probabilistic": {"desired_sampling_percentage": self._cfg.indexing_percentage}},
             opts=self._child(retain_on_delete=True, depends_on=[destination]),
         )
+        return [destination]
 
     # -- 4. alarms and 5. dashboard -----------------------------------------------------------------
 
@@ -260,7 +280,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             lambda v: {key: v[key] for key in alarms}
         )
 
-    def _dashboard(self, runtime_groups: list[aws.cloudwatch.LogGroup]) -> None:
+    def _dashboard(self, runtime_groups: list[AdoptableLogGroup]) -> None:
         if not self._cfg.dashboard:
             self.dashboard_name = pulumi.Output.from_input(None)
             self.dashboard_url = pulumi.Output.from_input(None)

@@ -53,6 +53,7 @@ class ObservabilityConfig(BaseModel):
     usage_logs: bool = default(_D + "usage_logs")
     traces: bool = default(_D + "traces")
     transaction_search: bool = default(_D + "transaction_search")
+    transaction_search_enabled_in_region: bool = default(_D + "transaction_search_enabled_in_region")
     indexing_percentage: float = default(_D + "indexing_percentage")
     alarms: bool = default(_D + "alarms")
     alarm_topic_arn: str | None = default(_D + "alarm_topic_arn")
@@ -122,5 +123,6 @@ class ObservabilityConfig(BaseModel):
             "alarm_topic_arn": "alarms", "errors_threshold": "alarms", "throttles_threshold": "alarms",
             "latency_p99_threshold_ms": "alarms", "alarm_period_seconds": "alarms",
             "alarm_evaluation_periods": "alarms", "indexing_percentage": "transaction_search",
+            "transaction_search_enabled_in_region": "traces",
         }
         return [(name, switch) for name, switch in depends.items() if name in explicit and not getattr(self, switch)]

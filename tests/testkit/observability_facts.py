@@ -34,8 +34,15 @@ def metric_rows(body: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
 
 # A dev-like and a prod-like stack (shared with the component tests): short retention and loose
 # alarms; long retention, KMS, kept logs, usage logs, Transaction Search, a topic, tight alarms.
-DEV = ObservabilityConfig(log_retention_days=14, errors_threshold=10, throttles_threshold=5, latency_p99_threshold_ms=120000)
+# Both switch application logs and traces on (off by default) so every delivery is wired; the rule
+# that traces need Transaction Search is the stack config's (components.rules), not the component's.
+DEV = ObservabilityConfig(
+    log_retention_days=14, application_logs=True, traces=True,
+    errors_threshold=10, throttles_threshold=5, latency_p99_threshold_ms=120000,
+)
 PROD = ObservabilityConfig(
+    application_logs=True,
+    traces=True,
     log_retention_days=365,
     log_kms_key_arn="arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     retain_logs_on_delete=True,

@@ -71,6 +71,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:observability": {
             "logKmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/22222222-3333-4444-5555-666666666666",
             "alarmTopicArn": "arn:aws:sns:us-west-2:123456789012:agent-alarms",
+            "applicationLogs": True,
             "usageLogs": True,
             "retainLogsOnDelete": True,
             "logRetentionDays": 90,

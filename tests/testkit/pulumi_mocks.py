@@ -155,6 +155,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         if typ == "aws:cloudwatch/logGroup:LogGroup":
             name = inputs["name"]
             return name, {**inputs, "arn": f"{logs}:log-group:{name}", "tagsAll": inputs.get("tags", {})}
+        if typ == "pulumi-python:dynamic/agentcore:AdoptableLogGroup":
+            # components/log_group_resource.py: id = the group's name; a fresh account has no group.
+            name = inputs["log_group_name"]
+            return name, {**inputs, "arn": f"{logs}:log-group:{name}", "adopted": False}
         if typ == "aws:cloudwatch/logResourcePolicy:LogResourcePolicy":
             return inputs["policyName"], inputs
         if typ == "aws-native:logs:DeliverySource":
