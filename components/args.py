@@ -169,6 +169,8 @@ class ObservabilityArgs(TypedDict, total=False):
     """Keep the log groups in the account when the stack is destroyed."""
     runtime_logs: bool
     """Manage the runtime's own per-endpoint log groups: create them, or adopt them when the service made them first, with retention, key and tags."""
+    adopt_runtime_log_groups: bool
+    """Manage the runtime log groups with a Python dynamic resource that adopts a group the service made first; false: plain log-group resources (programs in other languages need false: pulumi/pulumi#5455)."""
     application_logs: bool
     """Deliver the runtime's APPLICATION_LOGS into a managed log group. AWS documents that they carry request and response payloads (prompts and answers)."""
     usage_logs: bool

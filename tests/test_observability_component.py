@@ -286,6 +286,24 @@ def test_dev_stack_leaves_the_account_level_transaction_search_alone(monkeypatch
     assert d.of_type("aws:xray/indexingRule:IndexingRule") == []
 
 
+def test_plain_runtime_groups_keep_the_resources_an_older_stack_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    # adopt_runtime_log_groups=False: the log-group resources of every stack deployed before
+    # adoption, URN for URN, so such a stack (or a program in another language) sees no change.
+    d = deploy(ObservabilityConfig(adopt_runtime_log_groups=False, log_retention_days=14), monkeypatch,
+               runtime_name="support_agent", endpoints=("DEFAULT", "live"))
+    assert d.of_type(ADOPTABLE) == []
+    groups = {r.name: r for r in d.of_type(LOG_GROUP)}
+    assert set(groups) == {"obs-runtime-DEFAULT", "obs-runtime-live"}
+    component = d.run.one(COMPONENT).urn
+    assert groups["obs-runtime-DEFAULT"].urn == (
+        "urn:pulumi:test::agentcore::agentcore:observability:RuntimeObservability"
+        "$aws:cloudwatch/logGroup:LogGroup::obs-runtime-DEFAULT"
+    )
+    assert groups["obs-runtime-DEFAULT"].parent == component
+    assert groups["obs-runtime-live"].inputs["name"] == f"/aws/bedrock-agentcore/runtimes/{d.runtime_id}-live"
+    assert {g.inputs["retentionInDays"] for g in groups.values()} == {14}
+
+
 def test_traces_wait_for_transaction_search_where_the_stack_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
     d = deploy(PROD, monkeypatch, runtime_name="support_agent_prod")
     (search,) = d.of_type(SEGMENT_DESTINATION)

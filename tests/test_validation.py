@@ -148,6 +148,8 @@ CASES = [
          "TRACES reach X-Ray only where CloudWatch Transaction Search is on"),
     Case("search stated on while this stack turns it on", {"observability": {"traces": True, "transactionSearch": True, "transactionSearchEnabledInRegion": True}},
          "observability.transactionSearchEnabledInRegion", "this stack turns Transaction Search on itself (agentcore:observability.transactionSearch)"),
+    Case("plain runtime groups without runtime groups", {"observability": {"runtimeLogs": False, "adoptRuntimeLogGroups": False}},
+         "observability.adoptRuntimeLogGroups", "has no effect while agentcore:observability.runtimeLogs is false"),
     Case("search stated on without traces", {"observability": {"transactionSearchEnabledInRegion": True}},
          "observability.transactionSearchEnabledInRegion", "has no effect while agentcore:observability.traces is false"),
     # Unknown keys keep their spelling on both paths (they have no setting name to map to).

@@ -111,7 +111,8 @@ class RuntimeObservability(pulumi.ComponentResource):
         return [{"key": k, "value": v} for k, v in sorted(self._args.tags.items())]
 
     def _log_group(self, suffix: str, group_name: pulumi.Output[str]) -> aws.cloudwatch.LogGroup:
-        """A group only this stack creates: the vended-log destinations, named by us, never by the service."""
+        """A plain log group: the vended-log destinations (named by us, never by the service), and
+        the runtime's groups when adoption is off."""
         return aws.cloudwatch.LogGroup(
             f"{self._name}-{suffix}",
             name=group_name,
@@ -129,17 +130,21 @@ class RuntimeObservability(pulumi.ComponentResource):
 
     # -- 1. the runtime's own log groups ----------------------------------------------------------
 
-    def _runtime_log_groups(self) -> list[AdoptableLogGroup]:
+    def _runtime_log_groups(self) -> list[pulumi.Resource]:
         """AgentCore creates these groups itself, and when is not documented (at runtime creation
         or on the first invocation, field reports disagree), so each is created or adopted:
         retention, key and tags are applied whichever came first (`log_group_resource`). The
         region is the parent's, so the group lands where the runtime is even under an explicit
-        provider."""
+        provider. With `adopt_runtime_log_groups` false they are plain log groups, as before:
+        the same resources an older stack already has (no state change), and what a program in
+        another language can run."""
         cfg, endpoints = self._cfg, self._args.endpoint_names
         name_of = {ep: self._runtime_id.apply(lambda rid, ep=ep: names.runtime_log_group_name(rid, ep)) for ep in endpoints}
         self.runtime_log_group_names = pulumi.Output.all(**name_of).apply(lambda v: {ep: v[ep] for ep in endpoints})
         if not cfg.runtime_logs:
             return []
+        if not cfg.adopt_runtime_log_groups:
+            return [self._log_group(f"runtime-{ep}", group) for ep, group in name_of.items()]
         region = self._args.aws.apply(lambda ctx: ctx.region)
         return [
             AdoptableLogGroup(
@@ -280,7 +285,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             lambda v: {key: v[key] for key in alarms}
         )
 
-    def _dashboard(self, runtime_groups: list[AdoptableLogGroup]) -> None:
+    def _dashboard(self, runtime_groups: list[pulumi.Resource]) -> None:
         if not self._cfg.dashboard:
             self.dashboard_name = pulumi.Output.from_input(None)
             self.dashboard_url = pulumi.Output.from_input(None)

@@ -49,6 +49,7 @@ class ObservabilityConfig(BaseModel):
     log_kms_key_arn: str | None = default(_D + "log_kms_key_arn")
     retain_logs_on_delete: bool = default(_D + "retain_logs_on_delete")
     runtime_logs: bool = default(_D + "runtime_logs")
+    adopt_runtime_log_groups: bool = default(_D + "adopt_runtime_log_groups")
     application_logs: bool = default(_D + "application_logs")
     usage_logs: bool = default(_D + "usage_logs")
     traces: bool = default(_D + "traces")
@@ -123,6 +124,6 @@ class ObservabilityConfig(BaseModel):
             "alarm_topic_arn": "alarms", "errors_threshold": "alarms", "throttles_threshold": "alarms",
             "latency_p99_threshold_ms": "alarms", "alarm_period_seconds": "alarms",
             "alarm_evaluation_periods": "alarms", "indexing_percentage": "transaction_search",
-            "transaction_search_enabled_in_region": "traces",
+            "transaction_search_enabled_in_region": "traces", "adopt_runtime_log_groups": "runtime_logs",
         }
         return [(name, switch) for name, switch in depends.items() if name in explicit and not getattr(self, switch)]
