@@ -27,9 +27,9 @@ from tests.testkit.processes import ServerProcess, free_port
 pytestmark = pytest.mark.python_agent
 
 
-def run_json(code: str, agent_venv: Path, env: dict[str, str | None] | None = None) -> Any:
+def run_json(code: str, agent_venv: Path, env: dict[str, str | None] | None = None, args: tuple[str, ...] = ()) -> Any:
     """Run a snippet in the agent's environment and decode the JSON on its last line."""
-    return json.loads(run_agent_python(textwrap.dedent(code), env=env, venv=agent_venv).splitlines()[-1])
+    return json.loads(run_agent_python(textwrap.dedent(code), *args, env=env, venv=agent_venv).splitlines()[-1])
 
 
 def test_garbage_collection_runs_once_the_app_is_loaded(agent_venv: Path, bedrock: BedrockEmulator) -> None:
@@ -200,91 +200,99 @@ def test_ping_is_busy_while_one_work_block_runs(background_server: ServerProcess
 
 # --- the throttle-retry budget -------------------------------------------------------------------
 
-RETRY_RUN = """
+RETRY_RUNS = """
 import asyncio, json, sys
 from strands.hooks import AfterInvocationEvent, AfterModelCallEvent, BeforeModelCallEvent, HookRegistry
 from strands.types.exceptions import ModelThrottledException
 from agentcore_agent.retry import ThrottleRetryBudget
 from agentcore_agent.settings import Settings
 
-spec = json.loads(sys.argv[1])
-now = [0.0]
-slept = []
+DEFAULT_BUDGET = Settings.from_env({"MODEL_ID": "m", "AWS_REGION": "r"}).model_retry_budget_seconds
 
-async def sleep(seconds):
-    slept.append(round(seconds, 6))
-    now[0] += seconds
+async def run(spec):
+    now = [0.0]
+    slept = []
 
-kwargs = {"clock": lambda: now[0], "sleep": sleep, "jitter": lambda: spec["jitter"]}
-seconds = spec["budget"] or Settings.from_env({"MODEL_ID": "m", "AWS_REGION": "r"}).model_retry_budget_seconds
-budget = ThrottleRetryBudget(seconds, **kwargs)
-registry = HookRegistry()
-budget.register_hooks(registry)
+    async def sleep(seconds):
+        slept.append(round(seconds, 6))
+        now[0] += seconds
 
-async def call(outcome):
-    await registry.invoke_callbacks_async(BeforeModelCallEvent(agent=None))
-    now[0] += spec["call_seconds"]
-    error = {"throttled": ModelThrottledException("slow down"), "failed": RuntimeError("boom"), "ok": None}[outcome]
-    event = AfterModelCallEvent(agent=None, exception=error)
-    await registry.invoke_callbacks_async(event)
-    return event.retry
+    budget = ThrottleRetryBudget(
+        spec["budget"] or DEFAULT_BUDGET, clock=lambda: now[0], sleep=sleep, jitter=lambda: spec["jitter"]
+    )
+    registry = HookRegistry()
+    budget.register_hooks(registry)
 
-async def main():
+    async def call(outcome):
+        await registry.invoke_callbacks_async(BeforeModelCallEvent(agent=None))
+        now[0] += spec["call_seconds"]
+        error = {"throttled": ModelThrottledException("slow down"), "failed": RuntimeError("boom"), "ok": None}[outcome]
+        event = AfterModelCallEvent(agent=None, exception=error)
+        await registry.invoke_callbacks_async(event)
+        return event.retry
+
     turns = []
     for turn in spec["turns"]:
-        retries = []
-        for outcome in turn:
-            retries.append(await call(outcome))
+        turns.append([await call(outcome) for outcome in turn])
         await registry.invoke_callbacks_async(AfterInvocationEvent(agent=None))
-        turns.append(retries)
-    print(json.dumps({"retry": turns, "slept": slept, "clock": round(now[0], 6)}))
+    return {"retry": turns, "slept": slept, "clock": round(now[0], 6)}
+
+async def main():
+    scenarios = json.loads(sys.argv[1])
+    print(json.dumps({name: await run(spec) for name, spec in scenarios.items()}))
 
 asyncio.run(main())
 """
 
 
-def run_retry(agent_venv: Path, *, budget: float | None, jitter: float, call_seconds: float, turns: list[list[str]]) -> Any:
-    spec = json.dumps({"budget": budget, "jitter": jitter, "call_seconds": call_seconds, "turns": turns})
-    printed = run_agent_python(textwrap.dedent(RETRY_RUN), spec, venv=agent_venv)
-    return json.loads(printed.splitlines()[-1])
+def scenario(budget: float | None, jitter: float, call_seconds: float, turns: list[list[str]]) -> dict[str, Any]:
+    """A throttle-retry run: the budget (None: the default), a fixed jitter, each call's length."""
+    return {"budget": budget, "jitter": jitter, "call_seconds": call_seconds, "turns": turns}
 
 
-def test_backoff_doubles_from_one_second_up_to_twenty_scaled_by_jitter(agent_venv: Path) -> None:
+RETRY_SCENARIOS = {
+    "low_jitter": scenario(1000, 0.0, 0, [["throttled"] * 8]),
+    "mid_jitter": scenario(1000, 0.5, 0, [["throttled"] * 7]),
+    "slow_calls": scenario(10, 0.5, 2, [["throttled"] * 3]),
+    "fresh_starts": scenario(4, 0.0, 1, [["throttled", "ok", "throttled", "throttled", "throttled"], ["throttled"]]),
+    "not_throttled": scenario(100, 0.0, 0, [["failed", "ok"]]),
+    "default_budget": scenario(None, 0.999999, 0, [["throttled"] * 6]),
+}
+
+
+@pytest.fixture(scope="module")
+def retry_runs(agent_venv: Path) -> dict[str, Any]:
+    """Every scenario above, run once in the agent's environment (one interpreter start)."""
+    return run_json(RETRY_RUNS, agent_venv, args=(json.dumps(RETRY_SCENARIOS),))
+
+
+def test_backoff_doubles_from_one_second_up_to_twenty_scaled_by_jitter(retry_runs: dict[str, Any]) -> None:
     # Zero-length calls and a budget far away: only the schedule shows. Jitter j scales each delay
     # by (0.5 + j / 2): j = 0 halves it, j -> 1 keeps it whole.
-    low = run_retry(agent_venv, budget=1000, jitter=0.0, call_seconds=0, turns=[["throttled"] * 8])
-    assert low["slept"] == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
-    assert low["retry"] == [[True] * 8]
-    high = run_retry(agent_venv, budget=1000, jitter=0.5, call_seconds=0, turns=[["throttled"] * 7])
-    assert high["slept"] == [0.75, 1.5, 3.0, 6.0, 12.0, 15.0, 15.0]
+    assert retry_runs["low_jitter"]["slept"] == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    assert retry_runs["low_jitter"]["retry"] == [[True] * 8]
+    assert retry_runs["mid_jitter"]["slept"] == [0.75, 1.5, 3.0, 6.0, 12.0, 15.0, 15.0]
 
 
-def test_the_budget_counts_the_time_the_throttled_calls_took(agent_venv: Path) -> None:
+def test_the_budget_counts_the_time_the_throttled_calls_took(retry_runs: dict[str, Any]) -> None:
     # Each call takes 2 s. Retry while time since the first throttled call began, plus the next
     # sleep, fits in 10 s: 2 + 0.75 = 2.75 yes; 4.75 + 1.5 = 6.25 yes; 8.25 + 3 = 11.25 no.
-    run = run_retry(agent_venv, budget=10, jitter=0.5, call_seconds=2, turns=[["throttled"] * 3])
+    run = retry_runs["slow_calls"]
     assert run["retry"] == [[True, True, False]]
     assert run["slept"] == [0.75, 1.5]
     assert run["clock"] == 8.25  # the caller hears of the throttling about the budget after it began
 
 
-def test_a_success_or_a_new_turn_starts_the_schedule_and_the_budget_afresh(agent_venv: Path) -> None:
-    run = run_retry(
-        agent_venv,
-        budget=4,
-        jitter=0.0,
-        call_seconds=1,
-        turns=[["throttled", "ok", "throttled", "throttled", "throttled"], ["throttled"]],
-    )
+def test_a_success_or_a_new_turn_starts_the_schedule_and_the_budget_afresh(retry_runs: dict[str, Any]) -> None:
+    run = retry_runs["fresh_starts"]
     # After the success the schedule restarts at 0.5 s and the budget is measured from the call
     # that was throttled next: 1 + 0.5 = 1.5, 2.5 + 1 = 3.5, 4.5 + 2 > 4. The next turn restarts too.
     assert run["retry"] == [[True, False, True, True, False], [True]]
     assert run["slept"] == [0.5, 0.5, 1.0, 0.5]
 
 
-def test_only_throttling_is_retried(agent_venv: Path) -> None:
-    run = run_retry(agent_venv, budget=100, jitter=0.0, call_seconds=0, turns=[["failed", "ok"]])
-    assert run == {"retry": [[False, False]], "slept": [], "clock": 0}
+def test_only_throttling_is_retried(retry_runs: dict[str, Any]) -> None:
+    assert retry_runs["not_throttled"] == {"retry": [[False, False]], "slept": [], "clock": 0}
 
 
 DEFAULTS = """
@@ -312,9 +320,9 @@ def test_default_limits_and_retry_budget(agent_venv: Path) -> None:
     }
 
 
-def test_the_default_budget_gives_up_within_fifty_seconds_of_back_off(agent_venv: Path) -> None:
+def test_the_default_budget_gives_up_within_fifty_seconds_of_back_off(retry_runs: dict[str, Any]) -> None:
     # The longest schedule (jitter at its top): whole delays 1, 2, 4, 8, 16 (31 s); the next, 20 s,
     # would end past the default 50 s, so the sixth throttled call is the caller's error.
-    run = run_retry(agent_venv, budget=None, jitter=0.999999, call_seconds=0, turns=[["throttled"] * 6])
+    run = retry_runs["default_budget"]
     assert run["retry"] == [[True] * 5 + [False]]
     assert 30.9 < sum(run["slept"]) <= 31

@@ -67,8 +67,7 @@ TARGETS: dict[str, Target] = {
     ),
     "health": Target("agent_image/agentcore_agent/health.py", (PYTHON_ONLY, API, "-k", "ping")),
     "retry": Target(
-        "agent_image/agentcore_agent/retry.py",
-        (PYTHON_ONLY, API, "-k", "backoff or budget or throttl or success_or_a_new_turn"),
+        "agent_image/agentcore_agent/retry.py", (PYTHON_ONLY, "-k", "backoff or budget or throttl or success_or_a_new_turn")
     ),
     "errors": Target(
         "agent_image/agentcore_agent/errors.py",
