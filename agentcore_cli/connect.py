@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .client import BearerTransport, LocalTransport, SigV4Transport, Transport
+from .client import SigV4Transport, Transport
 from .errors import CliError, ExitCode
 from .stack import resolve_runtime
 
@@ -32,6 +32,8 @@ def connect(
 ) -> Target:
     """``--local`` -> the dev server; otherwise the runtime from ``--arn`` or the stack's outputs,
     signed with AWS credentials or sent with ``--bearer-token``."""
+    from .http_client import BearerTransport, LocalTransport  # noqa: PLC0415 - httpx only when needed
+
     if local:
         if stack or arn or endpoint or bearer_token:
             raise CliError(

@@ -16,8 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import boto3
 import botocore.exceptions
+import botocore.session
 from botocore.config import Config
 from rich.console import Console
 
@@ -90,7 +90,8 @@ def show(
     arn = parse_runtime_arn(str(require_output(outputs, "runtimeArn", label)), source="runtimeArn")
     group = log_group(outputs, label, source, endpoint)
     group_arn = f"arn:{arn['partition']}:logs:{arn['region']}:{arn['account']}:log-group:{group}"
-    client = boto3.session.Session().client("logs", region_name=arn["region"], config=Config(retries={"mode": "standard"}))
+    config = Config(retries={"mode": "standard"})
+    client = botocore.session.get_session().create_client("logs", region_name=arn["region"], config=config)
     printer = _Printer(out, start)
     try:
         printer.print_all(events(client, group, start))
