@@ -1,4 +1,4 @@
-"""Mutation testing of the Python agent with cosmic-ray: on demand, never in CI.
+"""Mutation testing of the Python agent and the component's pure builders with cosmic-ray, on demand.
 
     uv run python -m tests.testkit.mutation                   # every target (hours on two cores)
     uv run python -m tests.testkit.mutation sessions retry    # some targets
@@ -17,7 +17,9 @@ files; the suite's own fixture syncs its agent_image/.venv from the lock on the 
 Why mutants inside annotations are skipped: the agent's modules use ``from __future__ import
 annotations``, so ``str | None`` is never evaluated and every mutant of it is equivalent.
 
-Why a test selection per target: every test run starts agent servers (about two seconds each on
+Not in CI: a full run takes hours on two cores.
+
+Why a test selection per target: every agent test run starts agent servers (about two seconds each on
 two cores), so each module is checked with the tests that pin it, stopping at the first failure.
 A timeout counts as killed (the mutant hung the server).
 
@@ -88,6 +90,13 @@ TARGETS: dict[str, Target] = {
     "logs": Target("agent_image/agentcore_agent/logs.py", (API, "-k", "access_log")),
     "tools": Target("agent_image/agentcore_agent/tools.py", (API, "-k", "tool or calculator")),
     "identity": Target("agent_image/agentcore_agent/identity.py", ("tests/test_agent_identity.py",)),
+    # The component's pure builders: names and IAM documents, pinned by their own tests and by the
+    # committed resource snapshot of every program variant.
+    **{
+        f"iam_{name}": Target(f"components/iam/{name}.py", ("tests/test_iam_policies.py", "tests/test_program_snapshot.py"))
+        for name in ("documents", "arns", "runtime", "deployer", "telemetry")
+    },
+    "names": Target("components/names.py", ("tests/test_component_names.py", "tests/test_program_snapshot.py")),
 }
 
 
