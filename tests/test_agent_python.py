@@ -254,6 +254,7 @@ RETRY_SCENARIOS = {
     "low_jitter": scenario(1000, 0.0, 0, [["throttled"] * 8]),
     "mid_jitter": scenario(1000, 0.5, 0, [["throttled"] * 7]),
     "slow_calls": scenario(10, 0.5, 2, [["throttled"] * 3]),
+    "exact_fit": scenario(1.5, 0.0, 0, [["throttled"] * 3]),
     "fresh_starts": scenario(4, 0.0, 1, [["throttled", "ok", "throttled", "throttled", "throttled"], ["throttled"]]),
     "not_throttled": scenario(100, 0.0, 0, [["failed", "ok"]]),
     "default_budget": scenario(None, 0.999999, 0, [["throttled"] * 6]),
@@ -281,6 +282,9 @@ def test_the_budget_counts_the_time_the_throttled_calls_took(retry_runs: dict[st
     assert run["retry"] == [[True, True, False]]
     assert run["slept"] == [0.75, 1.5]
     assert run["clock"] == 8.25  # the caller hears of the throttling about the budget after it began
+    # A retry whose delay ends exactly at the budget is still made: 0 + 0.5, then 0.5 + 1.0 = 1.5.
+    assert retry_runs["exact_fit"]["retry"] == [[True, True, False]]
+    assert retry_runs["exact_fit"]["slept"] == [0.5, 1.0]
 
 
 def test_a_success_or_a_new_turn_starts_the_schedule_and_the_budget_afresh(retry_runs: dict[str, Any]) -> None:
