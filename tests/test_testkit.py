@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
+from tests.testkit.otlp_sink import OtlpSink
 from tests.testkit.sse import sse_events
 
 
@@ -17,3 +20,26 @@ def test_sse_parser_rejects_malformed_bodies() -> None:
             sse_events(httpx.Response(200, headers={"content-type": "text/event-stream"}, text=text))
     with pytest.raises(AssertionError):
         sse_events(httpx.Response(200, headers={"content-type": "application/json"}, text='data: {"a":1}\n\n'))
+
+
+def test_otlp_sink_decodes_exported_spans_and_keeps_request_headers() -> None:
+    span = Span(trace_id=bytes(range(16)), span_id=bytes(range(8)), name="turn", kind=Span.SPAN_KIND_SERVER)
+    export = ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(scope_spans=[ScopeSpans(spans=[span])])]
+    ).SerializeToString()
+    with OtlpSink() as sink:
+        response = httpx.post(
+            sink.url + "/v1/traces",
+            content=export,
+            headers={"Content-Type": "application/x-protobuf", "Authorization": "AWS4-HMAC-SHA256 Credential=x"},
+        )
+        assert response.status_code == 200
+        (decoded,) = sink.spans()
+        (headers,) = sink.request_headers()
+    assert (decoded.name, decoded.kind, decoded.trace_id, decoded.span_id) == (
+        "turn",
+        2,
+        "000102030405060708090a0b0c0d0e0f",
+        "0001020304050607",
+    )
+    assert headers["authorization"] == "AWS4-HMAC-SHA256 Credential=x"

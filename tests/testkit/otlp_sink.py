@@ -37,14 +37,14 @@ class OtlpSink:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._posts: list[tuple[str, bytes]] = []
+        self._posts: list[tuple[str, dict[str, str], bytes]] = []
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with sink._lock:
-                    sink._posts.append((self.path, body))
+                    sink._posts.append((self.path, {key.lower(): value for key, value in self.headers.items()}, body))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", "0")
@@ -57,6 +57,11 @@ class OtlpSink:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-sink", daemon=True)
 
+    def request_headers(self, path: str = "/v1/traces") -> list[dict[str, str]]:
+        """The headers (lower-cased names) of every export to ``path``, e.g. to check a SigV4 signature."""
+        with self._lock:
+            return [headers for posted, headers, _ in self._posts if posted == path]
+
     def spans(self) -> list[ExportedSpan]:
         """Every span received so far, decoded from the OTLP trace export requests."""
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: PLC0415
@@ -64,7 +69,7 @@ class OtlpSink:
         )
 
         with self._lock:
-            bodies = [body for path, body in self._posts if path == "/v1/traces"]
+            bodies = [body for path, _, body in self._posts if path == "/v1/traces"]
         spans = []
         for body in bodies:
             for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
