@@ -300,10 +300,15 @@ def test_local_agent(env: dict[str, str], agent: ServerProcess, tmp_path: Path) 
     assert first.stdout == "You said: local one. Turn 1.\n"
     assert run_cli("invoke", "local two", "--local", "--url", agent.url, env=env).stdout == "You said: local two. Turn 2.\n"
     assert f"local {agent.url}" in sessions_file(tmp_path)
-    failed = run_cli("invoke", "[[fail:throttle]] hi", "--local", "--url", agent.url, "--json", env=env)
+    # Not throttling: the agent retries that for its whole retry budget before answering.
+    failed = run_cli("invoke", "[[fail:access-denied]] hi", "--local", "--url", agent.url, "--json", env=env)
     assert failed.returncode == EXIT["agent"]
     error = json.loads(failed.stdout)["error"]
-    assert error == {"code": "model_throttled", "message": "The model is throttling requests; retry later.", "status": 429}
+    assert error == {
+        "code": "model_access_denied",
+        "message": "The agent's AWS identity is not allowed to invoke the model.",
+        "status": 502,
+    }
     nobody = run_cli("invoke", "hi", "--local", "--url", f"http://127.0.0.1:{free_port()}", env=env)
     assert nobody.returncode == EXIT["unreachable"]
     assert "agentcore dev" in one_error_line(nobody)
