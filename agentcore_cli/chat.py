@@ -100,7 +100,7 @@ def _end(target: Target, session_id: str, store: SessionStore, err: Console, *, 
     if keep:
         return
     store.forget(target.session_key)
-    if not (target.stoppable and started):
+    if not (target.transport.stoppable and started):
         return
     try:
         target.transport.stop(session_id)

@@ -52,15 +52,17 @@ def accept(stream: bool) -> str:
 
 
 class Transport(ABC):
-    """Where turns go; ``label`` names it in messages."""
+    """Where turns go; ``label`` names it in messages; ``stoppable``: it has sessions to stop."""
 
     label: str
+    stoppable: bool = True
 
     @abstractmethod
     def invoke(self, prompt: str, session_id: str, *, stream: bool) -> Reply: ...
 
+    @abstractmethod
     def stop(self, session_id: str) -> None:
-        """End the session so it stops being billed (a no-op where there is nothing to stop)."""
+        """End the session so it stops being billed."""
 
 
 def agentcore_client(region: str, read_timeout: float) -> Any:

@@ -17,7 +17,6 @@ class Target:
 
     transport: Transport
     session_key: str
-    stoppable: bool  # AgentCore sessions are stopped at the end of a chat; a local agent has none
 
 
 def connect(
@@ -39,9 +38,9 @@ def connect(
             raise CliError(
                 "--local talks to `agentcore dev`; drop --stack/--arn/--endpoint/--bearer-token", ExitCode.USAGE
             )
-        return Target(LocalTransport(url, read_timeout), f"local {url.rstrip('/')}", stoppable=False)
+        return Target(LocalTransport(url, read_timeout), f"local {url.rstrip('/')}")
     runtime = resolve_runtime(stack=stack, arn=arn, endpoint=endpoint)
     transport: Transport = (
         BearerTransport(runtime, bearer_token, read_timeout) if bearer_token else SigV4Transport(runtime, read_timeout)
     )
-    return Target(transport, f"{runtime.arn}#{runtime.qualifier}", stoppable=True)
+    return Target(transport, f"{runtime.arn}#{runtime.qualifier}")

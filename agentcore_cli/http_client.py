@@ -119,6 +119,8 @@ class BearerTransport(_HttpTransport):
 class LocalTransport(_HttpTransport):
     """The agent served by ``agentcore dev`` (or any server on the container contract)."""
 
+    stoppable = False  # its sessions live in the server's memory until it restarts
+
     def __init__(self, url: str, read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
         super().__init__(read_timeout)
         self.url = url.rstrip("/")
@@ -131,6 +133,9 @@ class LocalTransport(_HttpTransport):
             payload(prompt, stream=stream),
         )
         return self._reply(response, session_id)
+
+    def stop(self, session_id: str) -> None:
+        """Nothing to stop (see ``stoppable``)."""
 
     def _unreachable(self, error: Exception) -> str:
         return f"no agent answers at {self.url} ({error}): start one with `agentcore dev`"

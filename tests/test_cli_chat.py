@@ -114,3 +114,10 @@ def test_chat_with_a_bearer_token_stops_its_session_with_the_token(env: dict[str
     assert stop.headers["authorization"] == f"Bearer {TOKEN}"
     session = invoke.headers["x-amzn-bedrock-agentcore-runtime-session-id"]
     assert stop.headers["x-amzn-bedrock-agentcore-runtime-session-id"] == session
+
+
+def test_chat_with_the_local_agent(env: dict[str, str], agent: ServerProcess) -> None:
+    result = run_cli("chat", "--local", "--url", agent.url, "--new-session", env=env, stdin="hi\nagain\n")
+    assert result.returncode == 0, result.stderr
+    assert "You said: hi. Turn 1." in result.stdout and "You said: again. Turn 2." in result.stdout
+    assert "stopped" not in result.stderr  # a local agent has no AgentCore session to stop

@@ -21,7 +21,6 @@ from tests.testkit.agentcore_emulator import AgentCoreEmulator
 from tests.testkit.agents import AgentImplementation
 from tests.testkit.bedrock_emulator import BedrockEmulator
 from tests.testkit.cli_harness import FakePulumi, cli_environment, run_cli
-from tests.testkit.processes import ServerProcess
 from tests.testkit.program_runs import all_runs
 
 STACKS = ("dev", "prod", "govcloud")
