@@ -26,6 +26,9 @@ How Pulumi runs it (pulumi 3.272's `pulumi.dynamic`, read from the installed pac
   settings given only to the AWS provider's config (`aws:accessKey`, `aws:assumeRoles`) are NOT
   seen here. The endpoint honours boto3's `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` (the tests point it
   at a local emulator).
+- Programs in other languages (the component through PulumiPlugin.yaml) cannot use it: Pulumi
+  starts the Python provider host in the consumer's directory (pulumi/pulumi#5455), so they set
+  `observability.adoptRuntimeLogGroups: false`.
 - Secrets: nothing secret is captured or passed (names, numbers, ARNs, tags), so the provider is
   not stored as a secret (`serialize_as_secret_always = False`, pulumi/pulumi#15864).
 
