@@ -40,6 +40,7 @@ TagResource, UntagResource, ListTagsForResource, DeleteLogGroup.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -57,6 +58,8 @@ PROVIDER_REFERENCE = "components.log_group_resource.AdoptableLogGroupProvider"
 # CreateLogGroup's logGroupName pattern and length.
 LOG_GROUP_NAME = re.compile(r"[\.\-_/#A-Za-z0-9]{1,512}")
 MAX_TAGS = 50
+# Seconds to wait before retrying a call CloudWatch Logs aborted for a concurrent change.
+ABORTED_RETRY_DELAYS = (0.5, 1.0, 2.0)
 
 _UNKNOWN = rpc.UNKNOWN  # what an input not yet known at preview looks like
 _REPLACING = ("log_group_name", "region")
@@ -153,16 +156,26 @@ class _Logs:
             raise _aws_error(spec.log_group_name, spec.region, "creating a client", error) from error
 
     def call(self, operation: str, *, tolerate: str | None = None, **kwargs: Any) -> dict[str, Any] | None:
-        """Call `operation` (botocore's snake_case name); None when AWS answers `tolerate`."""
+        """Call `operation` (botocore's snake_case name); None when AWS answers `tolerate`.
+
+        OperationAbortedException ("multiple concurrent requests to update the same resource") is
+        what a group being changed by AgentCore at the same moment answers; botocore does not
+        retry it, so this does, briefly, before reporting it."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        try:
-            return getattr(self.client, operation)(**kwargs)
-        except (BotoCoreError, ClientError) as error:
-            if tolerate is not None and _error_code(error) == tolerate:
-                return None
-            api_name = self.client.meta.method_to_api_mapping[operation]
-            raise _aws_error(self.spec.log_group_name, self.client.meta.region_name, api_name, error) from error
+        delays = iter(ABORTED_RETRY_DELAYS)
+        while True:
+            try:
+                return getattr(self.client, operation)(**kwargs)
+            except (BotoCoreError, ClientError) as error:
+                code = _error_code(error)
+                if tolerate is not None and code == tolerate:
+                    return None
+                delay = next(delays, None) if code == "OperationAbortedException" else None
+                if delay is None:
+                    api_name = self.client.meta.method_to_api_mapping[operation]
+                    raise _aws_error(self.spec.log_group_name, self.client.meta.region_name, api_name, error) from error
+                time.sleep(delay)
 
     def describe(self) -> dict[str, Any] | None:
         """The group as DescribeLogGroups lists it (name match is by prefix, so filter exactly)."""

@@ -32,7 +32,7 @@ from components.log_group_resource import (
     AdoptableLogGroupProvider,
     LogGroupError,
 )
-from tests.testkit.moto_server import FAKE_CREDENTIALS, MOTO_ACCOUNT_ID, MotoServer
+from tests.testkit.moto_server import FAKE_CREDENTIALS, MOTO_ACCOUNT_ID, MotoServer, aborted
 from tests.testkit.pulumi_mocks import ROOT
 
 REGION = "us-west-2"
@@ -286,6 +286,23 @@ def test_an_unreachable_endpoint_names_the_group(endpoint: str, monkeypatch: pyt
         configured().create(props())
 
 
+def test_a_change_aborted_by_a_concurrent_one_is_retried(service: Any) -> None:
+    # AgentCore writing to the group while we adopt it: CloudWatch aborts one of the two changes.
+    service.create_log_group(logGroupName=GROUP)
+    with aborted("put_retention_policy", times=2) as seen:
+        result = configured().create(props())
+    assert len(seen) == 2
+    assert result.outs["adopted"] is True and live(service)["retentionInDays"] == 30
+
+
+def test_a_change_aborted_every_time_is_reported_with_the_group(service: Any) -> None:
+    service.create_log_group(logGroupName=GROUP)
+    with aborted("put_retention_policy", times=10) as seen, pytest.raises(LogGroupError) as raised:
+        configured().create(props())
+    assert len(seen) == 4  # the first call and three retries, then the error
+    assert f"log group '{GROUP}' in {REGION}: PutRetentionPolicy failed: OperationAbortedException" in str(raised.value)
+
+
 def test_no_region_anywhere_is_a_clear_error(endpoint: str) -> None:
     with pytest.raises(LogGroupError, match=rf"log group '{GROUP}': creating a client failed: NoRegionError"):
         configured(region=None).create(props())
@@ -312,7 +329,7 @@ def test_provider_is_pickled_by_reference_to_a_stable_path_and_not_as_a_secret()
 OPERATIONS = [
     ("CreateLogGroup", {"logGroupName", "kmsKeyId", "tags"}, set(), {"ResourceAlreadyExistsException"}),
     ("DescribeLogGroups", {"logGroupNamePrefix", "nextToken"}, {"logGroups", "nextToken"}, set()),
-    ("PutRetentionPolicy", {"logGroupName", "retentionInDays"}, set(), set()),
+    ("PutRetentionPolicy", {"logGroupName", "retentionInDays"}, set(), {"OperationAbortedException"}),
     ("AssociateKmsKey", {"logGroupName", "kmsKeyId"}, set(), set()),
     ("DisassociateKmsKey", {"logGroupName"}, set(), set()),
     ("TagResource", {"resourceArn", "tags"}, set(), set()),

@@ -9,7 +9,8 @@ moto is an emulator, so what the tests rely on is stated here and checked agains
 service model by the tests: CreateLogGroup (ResourceAlreadyExistsException, name length
 validation), DescribeLogGroups (logGroupName, retentionInDays, kmsKeyId, arn, logGroupArn),
 PutRetentionPolicy, TagResource, UntagResource, ListTagsForResource, DeleteLogGroup
-(ResourceNotFoundException). moto 5.2 has no AssociateKmsKey or DisassociateKmsKey; `MotoServer`
+(ResourceNotFoundException). `aborted()` makes moto answer OperationAbortedException, an error
+the model lists for those operations and moto never produces itself. moto 5.2 has no AssociateKmsKey or DisassociateKmsKey; `MotoServer`
 adds both when moto lacks them, doing what the API reference says and nothing more (set or clear
 the group's key; ResourceNotFoundException for a missing group). Key policy checks, which the
 real service makes, are not emulated.
@@ -21,6 +22,11 @@ import json
 import urllib.request
 from types import TracebackType
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from moto.core.exceptions import JsonRESTError
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.responses import LogsResponse
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -59,6 +65,40 @@ def add_missing_kms_operations() -> list[str]:
             setattr(LogsResponse, name, handler)
             added.append(name)
     return added
+
+
+class OperationAborted(JsonRESTError):
+    """CloudWatch Logs' answer when another request changes the same group at the same moment
+    (botocore's model lists OperationAbortedException for the group-changing operations)."""
+
+    code = 400
+
+    def __init__(self) -> None:
+        super().__init__("OperationAbortedException", "Multiple concurrent requests to update the same resource were in conflict.")
+
+
+@contextmanager
+def aborted(operation: str, times: int) -> Iterator[list[int]]:
+    """The next `times` calls of `operation` (moto's snake_case handler name) are answered with
+    OperationAbortedException, as when AgentCore changes the group concurrently; yields the list
+    of aborted calls so far (one entry per abort)."""
+    original = getattr(LogsResponse, operation)
+    lock, seen = threading.Lock(), []
+
+    def maybe_abort(self: LogsResponse) -> str:
+        with lock:
+            abort = len(seen) < times
+            if abort:
+                seen.append(1)
+        if abort:
+            raise OperationAborted()
+        return original(self)
+
+    setattr(LogsResponse, operation, maybe_abort)
+    try:
+        yield seen
+    finally:
+        setattr(LogsResponse, operation, original)
 
 
 class MotoServer:
