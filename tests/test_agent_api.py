@@ -232,15 +232,16 @@ def test_sse_answer_streams_deltas_then_one_final_event(
     client: httpx.Client, stream: bool | None, accept: str | None
 ) -> None:
     tag, session = nonce(), session_id()
-    response = invoke(client, f"stream me {tag} [[chunks:5]]", session=session, stream=stream, accept=accept)
+    response = invoke(client, f"stream me {tag} ünïcødé ✓ [[chunks:5]]", session=session, stream=stream, accept=accept)
     assert response.status_code == 200
     assert response.headers[SESSION] == session
+    assert "ünïcødé ✓" in response.text  # the final event: UTF-8 JSON, not \\u escapes
     events = sse_events(response)
     *deltas, final = events
     assert len(deltas) == 5
     assert all(set(event) == {"delta"} and event["delta"] for event in deltas)
     assert set(final) == {"completion", "stop_reason", "usage"}
-    assert final["completion"] == f"You said: stream me {tag}. Turn 1."
+    assert final["completion"] == f"You said: stream me {tag} ünïcødé ✓. Turn 1."
     assert "".join(event["delta"] for event in deltas) == final["completion"]
     assert final["stop_reason"] == "end_turn"
     assert final["usage"]["output_tokens"] == 5
@@ -695,6 +696,24 @@ def test_access_log_has_one_json_line_per_request_without_prompt_text(
     # Health checks come every few seconds per session: at INFO they are not logged at all.
     assert request_id + "-ping" not in access
     assert tag not in output  # neither the prompt nor the answer echoing it is logged
+
+
+@pytest.mark.python_agent
+@pytest.mark.parametrize(
+    ("prompt", "exception", "cause"),
+    [
+        ("[[fail:throttle]]", "ModelThrottledException", "ThrottlingException"),
+        ("[[chunks:6]] [[fail:cut]]", "ProtocolError", "IncompleteRead"),
+    ],
+)
+def test_failure_log_names_the_exception_and_its_root_cause(
+    client: httpx.Client, agent: ServerProcess, prompt: str, exception: str, cause: str
+) -> None:
+    """The log reader gets what the caller does not: which Python exception, and what caused it."""
+    assert invoke(client, f"logged {nonce()} {prompt}").status_code >= 400
+    time.sleep(0.2)
+    lines = [json.loads(line) for line in agent.output().splitlines() if '"agent turn failed"' in line]
+    assert (lines[-1]["exception"], lines[-1]["cause"]) == (exception, cause)
 
 
 # --- load ----------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ TARGETS: dict[str, Target] = {
         "agent_image/agentcore_agent/payload.py",
         (API, "-k", "bad or body or content_type or sse or stream_false or prompt_at"),
     ),
-    "agent": Target("agent_image/agent.py", (API, LIFECYCLE)),
+    "agent": Target("agent_image/agent.py", (API, LIFECYCLE, "tests/test_agent_identity.py")),
     "turns": Target(
         "agent_image/agentcore_agent/turns.py",
         (API, "-k", "answer or usage or sse or stream or session or failed_turn or tool"),
