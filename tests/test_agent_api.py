@@ -235,7 +235,7 @@ def test_sse_answer_streams_deltas_then_one_final_event(
     response = invoke(client, f"stream me {tag} ünïcødé ✓ [[chunks:5]]", session=session, stream=stream, accept=accept)
     assert response.status_code == 200
     assert response.headers[SESSION] == session
-    assert "ünïcødé ✓" in response.text  # the final event: UTF-8 JSON, not \\u escapes
+    assert "ünïcødé ✓" in response.text  # the final event: UTF-8 JSON, not ASCII-escaped
     events = sse_events(response)
     *deltas, final = events
     assert len(deltas) == 5
