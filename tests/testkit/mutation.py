@@ -96,7 +96,10 @@ TARGETS: dict[str, Target] = {
         f"iam_{name}": Target(f"components/iam/{name}.py", ("tests/test_iam_policies.py", "tests/test_program_snapshot.py"))
         for name in ("documents", "arns", "runtime", "deployer", "telemetry")
     },
-    "names": Target("components/names.py", ("tests/test_component_names.py", "tests/test_program_snapshot.py")),
+    "names": Target(
+        "components/names.py",
+        ("tests/test_component_names.py", "tests/test_validation.py", "tests/test_program_snapshot.py"),
+    ),
 }
 
 
