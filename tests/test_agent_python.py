@@ -1,6 +1,7 @@
 """The Python implementation's own internals, which the shared API suite cannot reach over HTTP:
-the garbage collector set-up, the background-work extension point behind ``HealthyBusy``, and the
-throttle-retry budget's schedule under an injected clock, sleep and jitter.
+the garbage collector set-up, the background-work extension point behind ``HealthyBusy``, failure
+classification along exception chains, and the throttle-retry budget's schedule under an injected
+clock, sleep and jitter.
 
 Each unit check runs in agent_image's locked environment (its interpreter and Strands), as a
 snippet that prints JSON; the expected values are written out here, never computed with the code.
@@ -196,6 +197,46 @@ def test_ping_is_busy_while_one_work_block_runs(background_server: ServerProcess
         wait_for_status(http, "HealthyBusy")
         holder.join()
         assert http.get("/ping").json()["status"] == "Healthy"  # the block has ended with the request
+
+
+# --- classifying failures ------------------------------------------------------------------------
+
+CLASSIFY = """
+import json
+import botocore.exceptions
+from agentcore_agent.errors import classify
+
+def raised_while_handling(inner, outer):
+    try:
+        try:
+            raise inner
+        except Exception:
+            raise outer  # no "from": inner is only the context
+    except Exception as failure:
+        return failure
+
+timeout = botocore.exceptions.ReadTimeoutError(endpoint_url="http://model")
+looped = RuntimeError("a")
+looped.__cause__ = ValueError("b")
+looped.__cause__.__cause__ = looped
+wrapped = RuntimeError("wrapped")
+wrapped.__cause__ = botocore.exceptions.EndpointConnectionError(endpoint_url="http://model")
+print(json.dumps({
+    "context_only": classify(raised_while_handling(timeout, RuntimeError("while handling"))).code,
+    "cause": classify(wrapped).code,
+    "cycle": classify(looped).code,
+    "unknown": classify(KeyError("delta")).code,
+}))
+"""
+
+
+def test_a_failure_is_classified_by_the_first_known_exception_along_its_causes_and_contexts(agent_venv: Path) -> None:
+    assert run_json(CLASSIFY, agent_venv) == {
+        "context_only": "model_timeout",  # raised inside an except block without "from"
+        "cause": "model_unreachable",
+        "cycle": "internal_error",  # a cause cycle ends the walk instead of looping
+        "unknown": "internal_error",
+    }
 
 
 # --- the throttle-retry budget -------------------------------------------------------------------

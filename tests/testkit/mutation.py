@@ -73,7 +73,7 @@ TARGETS: dict[str, Target] = {
     ),
     "errors": Target(
         "agent_image/agentcore_agent/errors.py",
-        (API, LIFECYCLE, "-k", "failure or truncated or throttl or credentials or unreachable"),
+        (PYTHON_ONLY, API, LIFECYCLE, "-k", "failure or classif or token_limit or throttl or credentials or unreachable"),
     ),
     "payload": Target(
         "agent_image/agentcore_agent/payload.py",
