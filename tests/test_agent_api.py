@@ -247,8 +247,20 @@ def test_sse_answer_streams_deltas_then_one_final_event(
     assert final["usage"]["output_tokens"] == 5
 
 
-def test_stream_false_without_sse_accept_answers_json(client: httpx.Client) -> None:
-    response = invoke(client, f"plain {nonce()}", stream=False, accept="application/json")
+@pytest.mark.parametrize(
+    ("stream", "accept"),
+    [
+        (False, "application/json"),
+        (None, "text/plain"),
+        (None, "text/html, application/xhtml+xml;q=0.9"),
+        (None, "*/*"),
+        (False, None),
+    ],
+)
+def test_without_stream_true_or_an_sse_accept_the_answer_is_json(
+    client: httpx.Client, stream: bool | None, accept: str | None
+) -> None:
+    response = invoke(client, f"plain {nonce()}", stream=stream, accept=accept)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert "completion" in response.json()

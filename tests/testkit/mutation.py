@@ -77,7 +77,7 @@ TARGETS: dict[str, Target] = {
     ),
     "payload": Target(
         "agent_image/agentcore_agent/payload.py",
-        (API, "-k", "bad or body or content_type or sse or stream_false or prompt_at"),
+        (API, "-k", "bad or body or content_type or sse or answer_is_json or prompt_at"),
     ),
     "agent": Target("agent_image/agent.py", (API, LIFECYCLE, "tests/test_agent_identity.py")),
     "turns": Target(
