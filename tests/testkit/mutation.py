@@ -37,6 +37,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,18 +208,17 @@ def run_target(name: str, workdir: Path) -> None:
 
 def summary(name: str, workdir: Path) -> str:
     """The target's score and its surviving mutants (diffs), from cosmic-ray's session dump."""
-    counts = {"killed": 0, "survived": 0, "skipped": 0, "pending": 0, "incompetent": 0}
+    counts = Counter({"killed": 0, "survived": 0})
     survivors = []
     for _, result in dumped(workdir / f"{name}.sqlite"):
         if result is None:
             counts["pending"] += 1
         elif result["worker_outcome"] == "skipped":
             counts["skipped"] += 1
-        elif result["test_outcome"] == "survived":
-            counts["survived"] += 1
-            survivors.append(f"```diff\n{result['diff'].strip()}\n```")
-        else:
-            counts[result["test_outcome"]] += 1
+        else:  # killed, survived, or incompetent (the mutant could not even be run)
+            counts[result["test_outcome"] or result["worker_outcome"]] += 1
+            if result["test_outcome"] == "survived":
+                survivors.append(f"```diff\n{result['diff'].strip()}\n```")
     tested = counts["killed"] + counts["survived"]
     score = f"{100 * counts['killed'] / tested:.1f}%" if tested else "n/a"
     head = f"## {name} ({TARGETS[name].module}): {score} killed of {tested} run; " + ", ".join(
