@@ -354,8 +354,9 @@ def test_printed_commands_use_the_outputs_exactly(run: Run) -> None:
         settings = {}
         for line in out["configCommands"][stack]:
             words = shlex.split(line)
-            assert words[:5] == ["pulumi", "config", "set", "--stack", stack], line
-            settings[words[5]] = words[6]
+            # --plaintext: the CLI refuses a value it takes for a secret (the key ARN) without it.
+            assert words[:6] == ["pulumi", "config", "set", "--stack", stack, "--plaintext"], line
+            settings[words[6]] = words[7]
         assert settings == {"agentcore:stateBucket": out["bucketName"], "agentcore:stateKeyPrefix": "agentcore", "agentcore:secretsKmsKeyArn": out["kmsKeyArn"]}
         assert set(settings) <= _declared_main_keys()
     script = out["setupScript"].splitlines()
@@ -372,14 +373,14 @@ def test_custom_settings_reach_the_urls_and_commands(custom: Run) -> None:
     assert out["backendUrl"] == f"s3://acme-pulumi-state/teams/agents?region={REGION}"
     assert out["secretsProvider"] == f"awskms://alias/acme/pulumi?region={REGION}"
     assert set(out["stackInitCommands"]) == {"staging"}
-    assert shlex.split(out["configCommands"]["staging"][1]) == ["pulumi", "config", "set", "--stack", "staging", "agentcore:stateKeyPrefix", "teams/agents"]
+    assert shlex.split(out["configCommands"]["staging"][1]) == ["pulumi", "config", "set", "--stack", "staging", "--plaintext", "agentcore:stateKeyPrefix", "teams/agents"]
 
 
 def test_main_program_accepts_the_printed_settings_and_scopes_its_deployer_to_them(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dev stack with exactly the values the commands set: its deployer may list the bucket
     under the backend's prefix, read and write state objects there and use the key."""
     out = run.outputs
-    settings = {words[5]: words[6] for words in map(shlex.split, out["configCommands"]["dev"])}
+    settings = {words[6]: words[7] for words in map(shlex.split, out["configCommands"]["dev"])}
     main = run_program("dev", monkeypatch, overrides=settings)
     [deployer_policy] = [r for r in main.of_type("aws:iam/rolePolicy:RolePolicy") if r.name.endswith("deployer-policy")]
     statements = {s["Sid"]: s for s in json.loads(deployer_policy.inputs["policy"])["Statement"]}
@@ -469,7 +470,7 @@ def test_an_empty_prefix_puts_the_backend_at_the_bucket_root(monkeypatch: pytest
     run = run_bootstrap(monkeypatch, {K + "stateKeyPrefix": ""})
     assert run.outputs["backendUrl"] == f"s3://{BUCKET}?region={REGION}"
     # The main program's prefix key already defaults to the root: no command sets it.
-    assert [shlex.split(c)[5] for c in run.outputs["configCommands"]["dev"]] == ["agentcore:stateBucket", "agentcore:secretsKmsKeyArn"]
+    assert [shlex.split(c)[6] for c in run.outputs["configCommands"]["dev"]] == ["agentcore:stateBucket", "agentcore:secretsKmsKeyArn"]
 
 
 def test_bootstrap_modules_are_small_and_pure() -> None:

@@ -28,9 +28,11 @@ def stack_init_command(stack: str, secrets_provider: str) -> str:
 
 def config_commands(stack: str, bucket: str, prefix: str, key_arn: str) -> list[str]:
     """`pulumi config set` for the main program's state keys (the prefix only when there is one:
-    its default, empty, already means the bucket's root)."""
+    its default, empty, already means the bucket's root). `--plaintext` because none of them is
+    secret, and the CLI refuses values it guesses are secrets (a key ARN is one) without
+    `--secret` or `--plaintext`."""
     pairs = [(MAIN_STATE_BUCKET_KEY, bucket), *([(MAIN_STATE_PREFIX_KEY, prefix)] if prefix else []), (MAIN_SECRETS_KEY_KEY, key_arn)]
-    return [_line("pulumi", "config", "set", "--stack", stack, key, value) for key, value in pairs]
+    return [_line("pulumi", "config", "set", "--stack", stack, "--plaintext", key, value) for key, value in pairs]
 
 
 def setup_script(backend_url: str, secrets_provider: str, stacks: tuple[str, ...], bucket: str, prefix: str, key_arn: str) -> str:
