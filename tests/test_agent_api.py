@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -474,6 +475,20 @@ def test_body_limit_holds_for_a_chunked_body_without_content_length(client: http
     assert declared.status_code == 200
     over_by_one = client.post("/invocations", content=at_limit[:-2] + b'p"}')
     assert over_by_one.status_code == 413
+
+
+def test_a_declared_content_length_over_the_limit_is_refused_before_the_body_arrives(agent: ServerProcess) -> None:
+    """The agent answers 413 from the headers alone: it does not wait for (or read) a huge body."""
+    host, port = agent.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST /invocations HTTP/1.1\r\nHost: agent\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000000\r\n\r\n"
+        )  # and no body at all: a server waiting for it would never answer
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413 ")
 
 
 @pytest.mark.parametrize(
