@@ -493,7 +493,13 @@ def test_a_declared_content_length_over_the_limit_is_refused_before_the_body_arr
 
 @pytest.mark.parametrize(
     "content_type",
-    [None, "text/plain", "application/octet-stream", "application/x-www-form-urlencoded", "application/json; charset=utf-8"],
+    [
+        None,
+        "text/plain",
+        "application/octet-stream",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=utf-8",
+    ],
 )
 def test_any_content_type_is_accepted(client: httpx.Client, content_type: str | None) -> None:
     tag = nonce()

@@ -54,7 +54,10 @@ CONFIG_RULES: list[tuple[dict[str, str | None], str]] = [
     ({"MAX_PROMPT_CHARS": "-5"}, "MAX_PROMPT_CHARS must be a positive integer; got '-5'"),
     ({"MODEL_MAX_ATTEMPTS": "1.5"}, "MODEL_MAX_ATTEMPTS must be a positive integer; got '1.5'"),
     ({"MODEL_RETRY_BUDGET_SECONDS": "-1"}, "MODEL_RETRY_BUDGET_SECONDS must be a positive number of seconds; got '-1'"),
-    ({"MODEL_READ_TIMEOUT_SECONDS": "inf"}, "MODEL_READ_TIMEOUT_SECONDS must be a positive number of seconds; got 'inf'"),
+    (
+        {"MODEL_READ_TIMEOUT_SECONDS": "inf"},
+        "MODEL_READ_TIMEOUT_SECONDS must be a positive number of seconds; got 'inf'",
+    ),
     ({"MODEL_CONNECT_TIMEOUT_SECONDS": "nan"}, "MODEL_CONNECT_TIMEOUT_SECONDS must be a positive number of seconds"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'LOUD'"),
 ]
@@ -120,7 +123,10 @@ def test_an_unreachable_model_endpoint_answers_502_and_the_server_keeps_serving(
 ) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there: connection refused
     server = start(
-        agent_implementation, server_factory, bedrock, {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": nobody, "MODEL_MAX_ATTEMPTS": "1"}
+        agent_implementation,
+        server_factory,
+        bedrock,
+        {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": nobody, "MODEL_MAX_ATTEMPTS": "1"},
     )
     with httpx.Client(base_url=server.url, timeout=30) as http:
         for stream in (False, True):
@@ -163,7 +169,10 @@ def test_a_session_with_a_running_turn_is_never_evicted_and_the_limit_is_restore
 
     def turn(session: str, directives: str = "") -> int:
         response = httpx.post(
-            server.url + "/invocations", json={"prompt": f"busy lru {tag} {directives}"}, headers={SESSION: session}, timeout=30
+            server.url + "/invocations",
+            json={"prompt": f"busy lru {tag} {directives}"},
+            headers={SESSION: session},
+            timeout=30,
         )
         assert response.status_code == 200, response.text
         return turn_number(response.json()["completion"])

@@ -148,7 +148,8 @@ def test_the_bedrock_call_is_traced_by_the_kept_botocore_instrumentor(agent: Ser
     def has_bedrock_call(spans: list[ExportedSpan]) -> bool:
         return any(span.attributes.get("rpc.method") == "ConverseStream" for span in spans)
 
-    calls = [span for span in wait_for_spans(otlp, has_bedrock_call) if span.attributes.get("rpc.method") == "ConverseStream"]
+    spans = wait_for_spans(otlp, has_bedrock_call)
+    calls = [span for span in spans if span.attributes.get("rpc.method") == "ConverseStream"]
     assert all(span.scope.startswith("opentelemetry.instrumentation.botocore") for span in calls), calls
 
 

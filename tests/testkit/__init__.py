@@ -13,6 +13,10 @@ One module per concern, imported by ``tests/`` and ``bench/`` alike:
 - ``otlp_sink``: a loopback OTLP/HTTP receiver that decodes exported spans.
 - ``sse``: a strict parser of the agent's server-sent events.
 - ``arm64_env``: the aarch64 interpreter and locked site the ARM64 proof runs the agent in.
+- ``mutation``: mutation testing of the agent and the component's builders (cosmic-ray, on demand).
 - ``pulumi_mocks``, ``program_runs``, ``resource_snapshot``: the Pulumi mock engine, the program
-  runs and the resource record the infrastructure tests share.
+  runs and the resource record the infrastructure tests share; ``cfn_schemas``, ``iam_catalogue``,
+  ``observability_facts``: AWS's published data those tests check against.
+- ``agentcore_emulator``, ``moto_server``, ``cli_harness``: AgentCore's data plane and CloudWatch
+  Logs on loopback, and the ``agentcore`` command run as a user runs it.
 """

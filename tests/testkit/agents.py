@@ -22,7 +22,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.testkit.agent_image import AGENT_DIR, AGENT_VENV, image_command, image_otel_environment, sync_agent_environment
+from tests.testkit.agent_image import (
+    AGENT_DIR,
+    AGENT_VENV,
+    image_command,
+    image_otel_environment,
+    sync_agent_environment,
+)
 from tests.testkit.processes import ServerProcess, StopResult, free_port
 
 Environment = dict[str, str | None]

@@ -70,11 +70,12 @@ TARGETS: dict[str, Target] = {
     ),
     "health": Target("agent_image/agentcore_agent/health.py", (PYTHON_ONLY, API, "-k", "ping")),
     "retry": Target(
-        "agent_image/agentcore_agent/retry.py", (PYTHON_ONLY, "-k", "backoff or budget or throttl or success_or_a_new_turn")
+        "agent_image/agentcore_agent/retry.py",
+        (PYTHON_ONLY, "-k", "backoff or budget or throttl or success_or_a_new_turn"),
     ),
     "errors": Target(
         "agent_image/agentcore_agent/errors.py",
-        (PYTHON_ONLY, API, LIFECYCLE, "-k", "failure or classif or token_limit or throttl or credentials or unreachable"),
+        (PYTHON_ONLY, API, LIFECYCLE, "-k", "failure or classif or token_limit or throttl or credentials or unreach"),
     ),
     "payload": Target(
         "agent_image/agentcore_agent/payload.py",
@@ -94,7 +95,9 @@ TARGETS: dict[str, Target] = {
     # The component's pure builders: names and IAM documents, pinned by their own tests and by the
     # committed resource snapshot of every program variant.
     **{
-        f"iam_{name}": Target(f"components/iam/{name}.py", ("tests/test_iam_policies.py", "tests/test_program_snapshot.py"))
+        f"iam_{name}": Target(
+            f"components/iam/{name}.py", ("tests/test_iam_policies.py", "tests/test_program_snapshot.py")
+        )
         for name in ("documents", "arns", "runtime", "deployer", "telemetry")
     },
     "names": Target(
@@ -183,7 +186,8 @@ def skip_annotation_mutants(session: Path, repo: Path) -> None:
             skipped.append(item["job_id"])
     with use_db(str(session), WorkDB.Mode.open) as db:
         for job_id in skipped:
-            db.set_result(job_id, WorkResult(output="annotation: never evaluated", worker_outcome=WorkerOutcome.SKIPPED))
+            skip = WorkResult(output="annotation: never evaluated", worker_outcome=WorkerOutcome.SKIPPED)
+            db.set_result(job_id, skip)
 
 
 def forget_survivors(session: Path) -> None:
