@@ -22,7 +22,7 @@ import pytest
 from tests.testkit.agent_image import AGENT_DIR, run_agent_python
 from tests.testkit.agents import PYTHON
 from tests.testkit.bedrock_emulator import BedrockEmulator
-from tests.testkit.contract import SESSION
+from tests.testkit.contract import REQUEST_ID, SESSION
 from tests.testkit.processes import ServerProcess, free_port
 
 # AgentCore Identity here is the Python SDK's request context, reached through a Python tool.
@@ -43,7 +43,8 @@ def whoami() -> str:
     from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 
     token = BedrockAgentCoreContext.get_workload_access_token()
-    return f"token={token} session={BedrockAgentCoreContext.get_session_id()}"
+    request = BedrockAgentCoreContext.get_request_id()
+    return f"token={token} session={BedrockAgentCoreContext.get_session_id()} request={request}"
 
 
 tools.BUILTIN_TOOLS.append(whoami)
@@ -77,28 +78,30 @@ def server(agent_venv: Path, bedrock: BedrockEmulator) -> Iterator[ServerProcess
 
 def ask_whoami(server: ServerProcess, headers: dict[str, str]) -> str:
     session = f"identity-session-{uuid.uuid4()}"
+    request_id = f"identity-request-{uuid.uuid4()}"
     response = httpx.post(
         server.url + "/invocations",
         json={"prompt": f"who am I {uuid.uuid4().hex[:8]} [[tool:whoami]]"},
-        headers={SESSION: session, **headers},
+        headers={SESSION: session, REQUEST_ID: request_id, **headers},
         timeout=30,
     )
     assert response.status_code == 200, response.text
     completion = response.json()["completion"]
-    return completion.replace(session, "<session>")
+    return completion.replace(session, "<session>").replace(request_id, "<request>")
 
 
 def test_a_tool_sees_the_requests_workload_token_and_session(server: ServerProcess) -> None:
     token = f"wat-{uuid.uuid4().hex}"
     answer = ask_whoami(server, {"X-Amz-Bedrock-AgentCore-Identity-WAT": token})
-    assert answer == f"Tool result: token={token} session=<session>"
+    assert answer == f"Tool result: token={token} session=<session> request=<request>"
 
 
 def test_the_older_token_header_name_works_too(server: ServerProcess) -> None:
     token = f"legacy-{uuid.uuid4().hex}"
-    assert ask_whoami(server, {"WorkloadAccessToken": token}) == f"Tool result: token={token} session=<session>"
+    answer = ask_whoami(server, {"WorkloadAccessToken": token})
+    assert answer == f"Tool result: token={token} session=<session> request=<request>"
 
 
 def test_a_request_without_a_token_sees_none_not_an_earlier_requests(server: ServerProcess) -> None:
     ask_whoami(server, {"X-Amz-Bedrock-AgentCore-Identity-WAT": f"earlier-{uuid.uuid4().hex}"})
-    assert ask_whoami(server, {}) == "Tool result: token=None session=<session>"
+    assert ask_whoami(server, {}) == "Tool result: token=None session=<session> request=<request>"
