@@ -24,8 +24,8 @@ def container_otel_environment() -> dict[str, str]:
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_TRACES_EXPORTER": "otlp",
         # Keeps the botocore instrumentor from copying Bedrock request and response bodies into
-        # spans. It does not govern Strands' own tracer, which still records prompts and
-        # completions as span events (docs/observability.md says so; a fix is an open request).
+        # spans. Strands' own tracer is redacted by the image (its OTEL_SEMCONV_STABILITY_OPT_IN),
+        # not here: a stack may opt in to content in its traces through environmentVariables.
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",
     }
 

@@ -179,3 +179,42 @@ def test_a_client_leaving_a_stream_leaves_no_context_error_in_the_log(agent: Ser
     output = agent.output()
     assert "Failed to detach context" not in output, output[-3000:]
     assert "was created in a different Context" not in output, output[-3000:]
+
+
+def test_prompts_answers_and_tool_data_never_reach_the_exported_spans(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator
+) -> None:
+    """Traces go to X-Ray and CloudWatch, readable by anyone with telemetry access: the turn's
+    words must not be in them. Strands' tracer records messages, tool arguments and results, and
+    the system prompt unless told to redact (the image's OTEL_SEMCONV_STABILITY_OPT_IN)."""
+    secret = uuid.uuid4().hex
+    system_prompt = f"You are the {uuid.uuid4().hex} assistant."
+    with OtlpSink() as sink:
+        server = agent_implementation.start(
+            bedrock.url,
+            {
+                "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": sink.url,
+                "OTEL_BSP_SCHEDULE_DELAY": "200",
+                "SYSTEM_PROMPT": system_prompt,
+            },
+        )
+        try:
+            plain = httpx.post(server.url + "/invocations", json={"prompt": f"plain {secret}"}, timeout=30)
+            tool = httpx.post(
+                server.url + "/invocations", json={"prompt": "[[tool:calculate:7919*104729]]"}, timeout=30
+            )
+            assert plain.status_code == tool.status_code == 200, (plain.text, tool.text)
+            assert "829348951" in tool.json()["completion"]  # the tool ran: 7919 * 104729
+
+            def both_turns(spans: list[ExportedSpan]) -> bool:
+                return sum(span.name == "POST /invocations" for span in spans) >= 2 and any(
+                    span.name.startswith("execute_tool") for span in spans
+                )
+
+            wait_for_spans(sink, both_turns)
+        finally:
+            server.stop()
+        exported = b"".join(sink.request_bodies())
+    for word in (secret, "7919*104729", "829348951", system_prompt, "You said"):
+        assert word.encode() not in exported, f"{word!r} was exported in a span"

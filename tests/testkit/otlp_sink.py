@@ -7,6 +7,7 @@ parentage and attributes, without any collector or AWS endpoint.
 
 from __future__ import annotations
 
+import gzip
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,6 +62,16 @@ class OtlpSink:
         """The headers (lower-cased names) of every export to ``path``, e.g. to check a SigV4 signature."""
         with self._lock:
             return [headers for posted, headers, _ in self._posts if posted == path]
+
+    def request_bodies(self, path: str = "/v1/traces") -> list[bytes]:
+        """The body of every export to ``path``, decompressed if the exporter gzipped it.
+
+        Why raw bytes: a check that something (a prompt, say) was never exported must look at
+        everything sent, not only at the fields the span decoding knows about.
+        """
+        with self._lock:
+            posts = [(headers, body) for posted, headers, body in self._posts if posted == path]
+        return [gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body for headers, body in posts]
 
     def spans(self) -> list[ExportedSpan]:
         """Every span received so far, decoded from the OTLP trace export requests."""
