@@ -5,16 +5,12 @@ one-to-one onto a property of AWS::S3::Bucket, so an enum value, a range or a re
 would refuse fails here. The key's two ranges are AWS's: the schema's bounds are accepted and one
 past them is refused by the bootstrap's own validation, naming the config key."""
 
-import importlib.util
 import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from tests.test_bootstrap import (
+from tests.testkit.bootstrap_runs import (
     ALIAS,
     BUCKET_TYPE,
     ENCRYPTION,
@@ -27,26 +23,10 @@ from tests.test_bootstrap import (
     bootstrap_run,
     run_bootstrap,
 )
+from tests.testkit.cfn_schemas import cfn_property_errors, cfn_schema
 from tests.testkit.pulumi_mocks import Run
 
-_CFNLINT = importlib.util.find_spec("cfnlint")
-assert _CFNLINT is not None and _CFNLINT.submodule_search_locations, "cfn-lint is a dev dependency"
-SCHEMAS = Path(next(iter(_CFNLINT.submodule_search_locations))) / "data" / "schemas"
 RUNS = ["default", "custom", "aws-us-gov", "aws-cn"]
-
-
-@cache
-def schema(type_name: str, region: str) -> dict[str, Any]:
-    by_type = json.loads((SCHEMAS / "providers" / f"{region}.json").read_text())
-    assert type_name in by_type, f"{type_name} is not available in {region}"
-    found = json.loads((SCHEMAS / "resources" / f"{by_type[type_name]}.json").read_text())
-    assert found["typeName"] == type_name
-    return found
-
-
-def errors(type_name: str, region: str, properties: dict[str, Any]) -> list[str]:
-    validator = jsonschema.Draft7Validator(schema(type_name, region))
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(properties)]
 
 
 def tags(inputs: dict[str, Any]) -> list[dict[str, str]]:
@@ -121,25 +101,25 @@ def test_resources_fit_the_cloudformation_schemas(variant: str) -> None:
     region = run.mocks.region
     alias = run.one(ALIAS).inputs
     policy = run.one(POLICY).inputs
-    assert errors("AWS::S3::Bucket", region, cfn_bucket(run)) == []
-    assert errors("AWS::KMS::Key", region, cfn_key(run)) == []
-    assert errors("AWS::KMS::Alias", region, {"AliasName": alias["name"], "TargetKeyId": alias["targetKeyId"]}) == []
-    assert errors("AWS::S3::BucketPolicy", region, {"Bucket": policy["bucket"], "PolicyDocument": json.loads(policy["policy"])}) == []
+    assert cfn_property_errors("AWS::S3::Bucket", region, cfn_bucket(run)) == []
+    assert cfn_property_errors("AWS::KMS::Key", region, cfn_key(run)) == []
+    assert cfn_property_errors("AWS::KMS::Alias", region, {"AliasName": alias["name"], "TargetKeyId": alias["targetKeyId"]}) == []
+    assert cfn_property_errors("AWS::S3::BucketPolicy", region, {"Bucket": policy["bucket"], "PolicyDocument": json.loads(policy["policy"])}) == []
 
 
 def test_the_schema_check_catches_a_wrong_value() -> None:
     bucket = cfn_bucket(bootstrap_run("default"))
     bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"] = "BucketOwnerEnforcedd"
-    assert errors("AWS::S3::Bucket", "us-west-2", bucket) != []
+    assert cfn_property_errors("AWS::S3::Bucket", "us-west-2", bucket) != []
 
 
 @pytest.mark.parametrize(("config_key", "schema_property"), [("keyDeletionWindowDays", "PendingWindowInDays"), ("keyRotationDays", "RotationPeriodInDays")])
 def test_key_ranges_are_the_ones_aws_accepts(monkeypatch: pytest.MonkeyPatch, config_key: str, schema_property: str) -> None:
-    bounds = schema("AWS::KMS::Key", "us-west-2")["properties"][schema_property]
+    bounds = cfn_schema("AWS::KMS::Key", "us-west-2")["properties"][schema_property]
     low, high = bounds["minimum"], bounds["maximum"]
     for value in (low, high):
         run = run_bootstrap(monkeypatch, {f"state-backend:{config_key}": value})
-        assert errors("AWS::KMS::Key", "us-west-2", cfn_key(run)) == []
+        assert cfn_property_errors("AWS::KMS::Key", "us-west-2", cfn_key(run)) == []
     for value in (low - 1, high + 1):
         with pytest.raises(Exception, match=f"state-backend:{config_key}: must be {low}-{high} days, got {value}"):
             run_bootstrap(monkeypatch, {f"state-backend:{config_key}": value}, preview=True)

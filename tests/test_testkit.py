@@ -7,6 +7,7 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
+from tests.testkit.iam_catalogue import applies, resource_statement_problems
 from tests.testkit.otlp_sink import OtlpSink
 from tests.testkit.sse import sse_events
 
@@ -43,3 +44,18 @@ def test_otlp_sink_decodes_exported_spans_and_keeps_request_headers() -> None:
         "0001020304050607",
     )
     assert headers["authorization"] == "AWS4-HMAC-SHA256 Credential=x"
+
+
+def test_the_resource_policy_check_catches_what_it_is_for() -> None:
+    """The resource-policy catalogue check itself: a misspelt action, a bucket ARN on an object action, a
+    condition key of another action and a wrong partition are each reported."""
+    good = {"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}
+    assert resource_statement_problems(good, "aws", ["arn:aws:s3:::b/*"]) == []
+    assert resource_statement_problems({**good, "Action": "s3:PutObjects"}, "aws", []) == ["X: s3:PutObjects is not in the IAM catalogue"]
+    assert resource_statement_problems(good, "aws", ["arn:aws:s3:::b"]) == ["X: arn:aws:s3:::b is not a resource of s3:PutObject"]
+    assert resource_statement_problems({**good, "Condition": {"StringEquals": {"kms:ViaService": "s3"}}}, "aws", []) == [
+        "X: condition key kms:ViaService does not apply to s3:PutObject"
+    ]
+    assert resource_statement_problems(good, "aws-cn", ["arn:aws:s3:::b/*"]) == ["X: arn:aws:s3:::b/* is not in partition aws-cn"]
+    assert applies("kms:EncryptionContext:aws:s3:arn", "kms:GenerateDataKey")
+    assert not applies("kms:EncryptionContext:aws:s3:arn", "kms:PutKeyPolicy")

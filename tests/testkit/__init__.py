@@ -15,7 +15,9 @@ One module per concern, imported by ``tests/`` and ``bench/`` alike:
 - ``arm64_env``: the aarch64 interpreter and locked site the ARM64 proof runs the agent in.
 - ``mutation``: mutation testing of the agent and the component's builders (cosmic-ray, on demand).
 - ``pulumi_mocks``, ``program_runs``, ``resource_snapshot``: the Pulumi mock engine, the program
-  runs and the resource record the infrastructure tests share; ``cfn_schemas``, ``iam_catalogue``,
+  runs and the resource record the infrastructure tests share; ``bootstrap_runs``, the state-backend
+  bootstrap's runs under the same engine; ``cfn_schemas``, ``iam_catalogue`` (identity and
+  resource policies),
   ``observability_facts``: AWS's published data those tests check against.
 - ``agentcore_emulator``, ``moto_server``, ``cli_harness``: AgentCore's data plane and CloudWatch
   Logs on loopback, and the ``agentcore`` command run as a user runs it.

