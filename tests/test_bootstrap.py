@@ -308,6 +308,9 @@ def test_main_program_accepts_the_printed_settings_and_scopes_its_deployer_to_th
     assert statements["StateBucketList"]["Condition"] == {"StringLike": {"s3:prefix": ["agentcore", "agentcore/*"]}}
     assert statements["StateObjects"]["Resource"] == [f"{out['bucketArn']}/agentcore/*"]
     assert statements["StateSecretsKey"]["Resource"] == [out["kmsKeyArn"]]
+    # S3 makes a data key with the writer's credentials for every SSE-KMS state object it stores;
+    # the secrets provider encrypts and decrypts directly.
+    assert statements["StateSecretsKey"]["Action"] == ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
 
 
 def test_first_preview_plans_every_resource_and_knows_the_urls() -> None:

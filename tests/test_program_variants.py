@@ -64,7 +64,7 @@ def test_github_oidc_trust_boundary_state_and_keys(runs: dict[str, Run]) -> None
     assert policy["StateBucketList"]["Condition"] == {"StringLike": {"s3:prefix": ["agentcore", "agentcore/*"]}}
     assert policy["StateObjects"]["Resource"] == ["arn:aws:s3:::acme-pulumi-state/agentcore/*"]
     assert policy["StateSecretsKey"]["Resource"] == [VARIANTS["github-oidc"]["agentcore:secretsKmsKeyArn"]]
-    assert policy["StateSecretsKey"]["Action"] == ["kms:Decrypt", "kms:Encrypt"]
+    assert policy["StateSecretsKey"]["Action"] == ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
     assert policy["GithubOidcProviderRead"]["Resource"] == [provider.outputs["arn"]]
     ecr_key = VARIANTS["github-oidc"]["agentcore:ecrKmsKeyArn"]
     assert policy["EcrKmsKeyGrant"]["Resource"] == [ecr_key]

@@ -310,5 +310,10 @@ def _state_statements(scope: DeployerScope) -> list[Statement]:
         statements.append(allow("StateBucketList", ["s3:ListBucket"], [f"arn:{p}:s3:::{scope.state_bucket}"], list_condition))
         statements.append(allow("StateObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [objects]))
     if scope.secrets_kms_key_arn:
-        statements.append(allow("StateSecretsKey", ["kms:Decrypt", "kms:Encrypt"], [scope.secrets_kms_key_arn]))
+        # Encrypt/Decrypt: Pulumi's awskms:// secrets provider. GenerateDataKey/Decrypt: S3 writes
+        # and reads the SSE-KMS state objects with the caller's credentials (the bootstrap's key
+        # policy lets data keys be made only through S3 for the state bucket).
+        statements.append(
+            allow("StateSecretsKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [scope.secrets_kms_key_arn])
+        )
     return statements
