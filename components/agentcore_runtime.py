@@ -31,6 +31,7 @@ from .names import DEFAULT_ENDPOINT, derive_runtime_name, execution_role_name, r
 from .observability.resources import RuntimeObservability, RuntimeObservabilityArgs
 from .outputs import register_annotated_outputs
 from .rules import arg_path, validate_args
+from .runtime_check import RuntimeCheck
 from .settings import SECURITY_GROUP_ID, SUBNET_ID, check_vpc_ids
 from .tagging import standard_tags
 
@@ -116,6 +117,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         runtime = self._runtime(execution_role, execution_policy)
         endpoint = self._endpoint(runtime)
         self._observability(runtime)
+        self._post_deploy_check(runtime, endpoint)
         self.runtime_arn = runtime.agent_runtime_arn
         self.runtime_id = runtime.agent_runtime_id
         self.runtime_version = runtime.agent_runtime_version
@@ -237,6 +239,23 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             description=endpoint.description,
             tags=self._tags,
             opts=self._opts(),
+        )
+
+    def _post_deploy_check(self, runtime: agentcore.Runtime, endpoint: agentcore.RuntimeEndpoint | None) -> None:
+        """Invoke each new version once (components.runtime_check), after the endpoint it goes
+        through has moved to it."""
+        check = self._settings.post_deploy_check
+        qualifier = self._settings.post_deploy_check_qualifier
+        if check is None or qualifier is None:
+            return
+        RuntimeCheck(
+            f"{self._name}-post-deploy-check",
+            runtime_arn=runtime.agent_runtime_arn,
+            runtime_version=runtime.agent_runtime_version,
+            prompt=check.prompt,
+            qualifier=qualifier,
+            timeout_seconds=check.timeout_seconds,
+            opts=self._opts(depends_on=[endpoint] if endpoint is not None else [runtime]),
         )
 
     # -- observability and deployer ----------------------------------------------------------------

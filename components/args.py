@@ -93,6 +93,15 @@ class EndpointArgs(TypedDict):
     """Up to 256 characters."""
 
 
+class PostDeployCheckArgs(TypedDict):
+    """Invoke the runtime once per new version during `pulumi up`; fail the update without an answer."""
+
+    prompt: str
+    """The prompt sent, 1-10000 characters."""
+    timeout_seconds: NotRequired[int]
+    """Seconds to wait for the answer, cold start included (5-900)."""
+
+
 class ImageArgs(TypedDict, total=False):
     """How the container image is obtained: built from a local context, or brought pre-built."""
 
@@ -231,6 +240,8 @@ class AgentCoreRuntimeArgs(TypedDict):
     """Inbound OAuth instead of SigV4."""
     endpoint: NotRequired[EndpointArgs]
     """An optional named endpoint."""
+    post_deploy_check: NotRequired[PostDeployCheckArgs]
+    """An optional check that the new version answers (a Python dynamic resource)."""
     image: NotRequired[ImageArgs]
     """Image build or bring-your-own image."""
     repository: NotRequired[RepositoryArgs]

@@ -149,6 +149,7 @@ class Deployer:
             secrets_kms_key_arn=s.deployer.secrets_kms_key_arn,
             subnet_ids=tuple(subnet_ids),
             security_group_ids=tuple(security_group_ids),
+            post_deploy_check_qualifier=s.post_deploy_check_qualifier,
         )
 
     def _telemetry_policy(self) -> None:

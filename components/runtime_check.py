@@ -39,13 +39,15 @@ import pulumi
 import pulumi.dynamic as dynamic
 from pulumi.runtime import rpc
 
+from .schema import bounds
+
 # The module path and class name are stored in every stack's state (see log_group_resource).
 PROVIDER_REFERENCE = "components.runtime_check.RuntimeCheckProvider"
 
 RUNTIME_ARN = re.compile(r"arn:aws[a-z-]*:bedrock-agentcore:(?P<region>[a-z0-9-]+):\d{12}:runtime/[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9]+")
 QUALIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}")
-MIN_TIMEOUT, MAX_TIMEOUT = 5, 900  # AgentCore's synchronous limit is 15 minutes
-MAX_PROMPT_CHARS = 10_000
+MIN_TIMEOUT, MAX_TIMEOUT = bounds("post_deploy_check.timeout_seconds")  # AgentCore answers for at most 15 minutes
+MAX_PROMPT_CHARS = bounds("post_deploy_check.prompt")[1]
 EXCERPT_CHARS = 200
 _UNKNOWN = rpc.UNKNOWN
 _INPUTS = ("runtime_arn", "runtime_version", "qualifier", "prompt", "timeout_seconds")

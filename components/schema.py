@@ -129,6 +129,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("endpointName", "endpoint.name", S, "Name of an extra runtime endpoint, not DEFAULT; unset creates none (DEFAULT always exists)."),
     _s("endpointVersion", "endpoint.pinned_version", S, "Pin the named endpoint to this runtime version; unset follows every new version."),
     _s("endpointDescription", "endpoint.description", S, "Description of the named endpoint.", bounds=(1, 256)),
+    _s("postDeployCheckPrompt", "post_deploy_check.prompt", S, "Send this prompt to the runtime once per new version during pulumi up (a new session on the endpoint that serves the newest version); the update fails when no answer comes within postDeployCheckTimeoutSeconds. Unset: no check. A Python dynamic resource: not for programs in other languages.", bounds=(1, 10_000)),
+    _s("postDeployCheckTimeoutSeconds", "post_deploy_check.timeout_seconds", I, "Seconds the post-deploy check waits for the answer, cold start included.", 120, bounds=(5, 900)),
     _s("imageUri", "image.uri", S, "Pre-built image <ECR repository>[:tag]@sha256:<digest>; set to skip the build and the ECR repository."),
     _s("imageContext", "image.context", S, "Docker build context, relative to the program's directory.", "agent_image"),
     _s("imageDockerfile", "image.dockerfile", S, "Dockerfile path; unset uses <imageContext>/Dockerfile."),

@@ -184,6 +184,23 @@ class EndpointSettings(_Model):
         return _length("endpoint.description", value)
 
 
+class PostDeployCheckSettings(_Model):
+    prompt: str
+    timeout_seconds: int = default("post_deploy_check.timeout_seconds")
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: str) -> str:
+        if not value.strip():
+            raise _fail("post_deploy_check_prompt", "must not be blank")
+        return _length("post_deploy_check.prompt", value)  # type: ignore[return-value]
+
+    @field_validator("timeout_seconds")
+    @classmethod
+    def _timeout(cls, value: int) -> int:
+        return _in_range("post_deploy_check.timeout_seconds", value, "seconds", " (AgentCore answers synchronously for at most 15 minutes)")
+
+
 class ImageSettings(_Model):
     context: str = default("image.context")
     dockerfile: str | None = default("image.dockerfile")
@@ -325,12 +342,24 @@ class RuntimeSettings(_Model):
     request_header_allowlist: tuple[str, ...] = default("request_header_allowlist")
     jwt_authorizer: JwtAuthorizerSettings | None = None
     endpoint: EndpointSettings | None = None
+    post_deploy_check: PostDeployCheckSettings | None = None
     image: ImageSettings = ImageSettings()
     repository: RepositorySettings = RepositorySettings()
     deployer: DeployerSettings = DeployerSettings()
     permissions_boundary_arn: str | None = default("permissions_boundary_arn")
     tags: dict[str, str] = default("tags")
     observability: ObservabilityConfig = ObservabilityConfig()
+
+    @property
+    def post_deploy_check_qualifier(self) -> str | None:
+        """The endpoint the post-deploy check invokes: the named one when it follows every new
+        version, else DEFAULT (which always does); None without a check. A pinned endpoint would
+        still serve the old version, so checking it would prove nothing about the new one."""
+        if self.post_deploy_check is None:
+            return None
+        if self.endpoint is not None and self.endpoint.pinned_version is None:
+            return self.endpoint.name
+        return DEFAULT_ENDPOINT
 
     @field_validator("model_id")
     @classmethod

@@ -3,8 +3,8 @@ and a real agent: a runtime that answers passes and its check session is stopped
 an AWS error and an agent that does not answer in time each fail with a message saying so; input
 rules; a new version (any changed input) re-runs the check, an unchanged one does not.
 
-Not covered here: wiring into AgentCoreRuntime, stack config and the deployer's IAM (not done yet,
-see /work/notes/requests-cli.md).
+Its wiring into AgentCoreRuntime (stack config, the endpoint it goes through, the deployer's
+grants) is tested under Pulumi's mocks in test_program_variants.py.
 """
 
 from __future__ import annotations

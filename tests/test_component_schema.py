@@ -59,7 +59,7 @@ def test_schema_inputs(schema: dict[str, Any]) -> None:
     assert set(inputs) == {
         "modelId", "additionalModelIds", "runtimeName", "description", "environment", "logLevel", "protocol",
         "lifecycle", "network", "environmentVariables", "requestHeaderAllowlist", "jwtAuthorizer", "endpoint",
-        "image", "repository", "deployer", "permissionsBoundaryArn", "tags", "observability",
+        "image", "repository", "deployer", "permissionsBoundaryArn", "tags", "observability", "postDeployCheck",
     }
     assert all(prop.get("description") for prop in inputs.values())
     # Settings that shape names and policies are plain (known at construction, validated at preview).
@@ -76,6 +76,7 @@ def test_schema_inputs(schema: dict[str, Any]) -> None:
     assert set(types["agentcore:index:JwtAuthorizerArgs"]["required"]) == {"discoveryUrl"}
     assert set(types["agentcore:index:GithubOidcArgs"]["required"]) == {"repository"}
     assert set(types["agentcore:index:EndpointArgs"]["required"]) == {"name"}
+    assert set(types["agentcore:index:PostDeployCheckArgs"]["required"]) == {"prompt"}
     observability = types["agentcore:index:ObservabilityArgs"]
     assert "required" not in observability  # every setting has a default
     kinds = {int: "integer", float: "number", bool: "boolean", str: "string"}

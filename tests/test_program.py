@@ -122,6 +122,7 @@ def test_children_and_parents(runs: dict[str, Run], stack: str) -> None:
             (RUNTIME, "agentcore-runtime"),
             (ENDPOINT, "agentcore-endpoint"),
             (OBSERVABILITY, "agentcore-observability"),
+            ("pulumi-python:dynamic/agentcore:RuntimeCheck", "agentcore-post-deploy-check"),
         ]
     )
     grandchildren = [r for r in run.registrations if r.parent == observability.urn]

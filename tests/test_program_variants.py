@@ -224,3 +224,45 @@ def test_observability_with_a_kms_key_and_an_alarm_topic(runs: dict[str, Run]) -
     # The deployer may associate the key with its own log groups (and only those).
     telemetry = sids(doc(run.one("aws:iam/policy:Policy")))["TelemetryLogGroups"]
     assert {"logs:AssociateKmsKey", "logs:DisassociateKmsKey"} <= set(telemetry["Action"])
+
+
+CHECK = "pulumi-python:dynamic/agentcore:RuntimeCheck"
+
+
+@pytest.mark.parametrize(
+    ("stack", "qualifier", "timeout"),
+    [("dev", "live", 120), ("prod", "DEFAULT", 180)],  # prod's `live` is pinned to an older version
+)
+def test_post_deploy_check_invokes_the_endpoint_that_serves_the_new_version(
+    runs: dict[str, Run], stack: str, qualifier: str, timeout: int
+) -> None:
+    run = runs[stack]
+    check = run.one(CHECK)
+    runtime = run.one(RUNTIME)
+    assert check.name.endswith("-post-deploy-check")
+    assert check.inputs["runtime_arn"] == runtime.outputs["agentRuntimeArn"]
+    assert check.inputs["runtime_version"] == runtime.outputs["agentRuntimeVersion"]
+    assert check.inputs["qualifier"] == qualifier
+    assert check.inputs["prompt"] == "Reply with the single word OK."
+    assert check.inputs["timeout_seconds"] == timeout
+    # It runs once the endpoint has moved to the new version.
+    endpoint = run.one("aws-native:bedrockagentcore:RuntimeEndpoint")
+    assert endpoint.urn in check.dependencies
+    # The deployer may invoke this runtime through that endpoint, and nothing else.
+    statement = sids(doc(named(run, ROLE_POLICY, "deployer-policy")))["PostDeployCheck"]
+    runtime_pattern = f"arn:aws:bedrock-agentcore:{run.mocks.region}:{ACCOUNT_ID}:runtime/agentcore_{stack}-*"
+    assert statement["Action"] == ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"]
+    assert statement["Resource"] == [runtime_pattern, f"{runtime_pattern}/runtime-endpoint/{qualifier}"]
+
+
+def test_without_a_check_prompt_nothing_is_invoked_nor_granted(runs: dict[str, Run]) -> None:
+    run = runs["github-oidc"]  # dev with the check prompt removed
+    assert run.of_type(CHECK) == []
+    assert "PostDeployCheck" not in sids(doc(named(run, ROLE_POLICY, "deployer-policy")))
+
+
+def test_without_a_named_endpoint_the_check_goes_through_default_after_the_runtime(runs: dict[str, Run]) -> None:
+    run = runs["minimal"]  # no endpoint, no deployer: the stack's own credentials invoke
+    check = run.one(CHECK)
+    assert check.inputs["qualifier"] == "DEFAULT"
+    assert run.one(RUNTIME).urn in check.dependencies

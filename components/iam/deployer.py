@@ -103,6 +103,8 @@ class DeployerScope:
     secrets_kms_key_arn: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
+    # The endpoint the post-deploy check invokes (DEFAULT or a named one); None: no check.
+    post_deploy_check_qualifier: str | None = None
 
 
 # IAM write actions on the execution role that accept the `iam:PermissionsBoundary` condition.
@@ -133,6 +135,22 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
         *_ecr_statements(scope),
         *_vpc_statements(scope),
         *_state_statements(scope),
+        *_post_deploy_check_statements(scope),
+    ]
+
+
+def _post_deploy_check_statements(scope: DeployerScope) -> list[Statement]:
+    """The post-deploy check invokes the new version once through one endpoint and stops the
+    session it opened; only when the check is on, only this runtime and that endpoint."""
+    if scope.post_deploy_check_qualifier is None:
+        return []
+    runtime = runtime_arn_pattern(scope.partition, scope.region, scope.account_id, scope.runtime_name)
+    return [
+        allow(
+            "PostDeployCheck",
+            ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"],
+            [runtime, f"{runtime}/runtime-endpoint/{scope.post_deploy_check_qualifier}"],
+        )
     ]
 
 

@@ -26,6 +26,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:ecrKmsKeyArn": "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555",
         "agentcore:permissionsBoundaryArn": BOUNDARY,
         "agentcore:githubActionsCache": True,
+        "agentcore:postDeployCheckPrompt": "",
     },
     "existing-oidc-provider": {
         "agentcore:githubRepository": "acme/agents",

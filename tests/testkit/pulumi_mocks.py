@@ -159,6 +159,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             # components/log_group_resource.py: id = the group's name; a fresh account has no group.
             name = inputs["log_group_name"]
             return name, {**inputs, "arn": f"{logs}:log-group:{name}", "adopted": False}
+        if typ == "pulumi-python:dynamic/agentcore:RuntimeCheck":
+            # components/runtime_check.py: an answer came for the version it was given.
+            return f"check-{inputs['runtime_version']}", {**inputs, "checked_version": inputs["runtime_version"], "answer_excerpt": "OK"}
         if typ == "aws:cloudwatch/logResourcePolicy:LogResourcePolicy":
             return inputs["policyName"], inputs
         if typ == "aws-native:logs:DeliverySource":
