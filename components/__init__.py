@@ -12,6 +12,7 @@ from .agentcore_runtime import AgentCoreRuntime
 from .args import (
     AgentCoreRuntimeArgs,
     DeployerArgs,
+    EncryptionArgs,
     EndpointArgs,
     PostDeployCheckArgs,
     GithubOidcArgs,
@@ -32,6 +33,7 @@ __all__ = [
     "AgentCoreRuntimeArgs",
     "ConfigError",
     "DeployerArgs",
+    "EncryptionArgs",
     "EndpointArgs",
     "PostDeployCheckArgs",
     "GithubOidcArgs",

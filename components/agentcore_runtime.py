@@ -22,12 +22,13 @@ from .deployer import Deployer, DeployerInputs
 from .errors import ConfigError
 from .iam.arns import ecr_repository_arn
 from .iam.documents import Statement, document
+from .iam.kms import ROTATION_PERIOD_DAYS, stack_key_policy
 from .iam.runtime import execution_core_statements, execution_trust_policy
 from .iam.telemetry import execution_role_telemetry_statements
 from .image import pinned_image
 from .image_ref import parse_image_uri
 from .invoke_command import invoke_command
-from .names import DEFAULT_ENDPOINT, derive_runtime_name, execution_role_name, resource_slug
+from .names import DEFAULT_ENDPOINT, derive_runtime_name, execution_role_name, resource_slug, stack_key_alias_name
 from .observability.resources import RuntimeObservability, RuntimeObservabilityArgs
 from .outputs import register_annotated_outputs
 from .rules import arg_path, validate_args
@@ -97,6 +98,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
     def _build(self) -> None:
         """Create the children and set every output."""
         s = self._settings
+        self._encryption_key_arn = self._encryption_key()
         execution_role = self._execution_role()
         repository, self.image_uri = pinned_image(
             self,
@@ -106,6 +108,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             repository_name=self._repository_name,
             cache_scope=self._runtime_name,
             tags=self._tags,
+            encryption_key=self._encryption_key_arn if s.encryption.repository else None,
         )
         execution_policy = aws.iam.RolePolicy(
             f"{self._name}-execution-policy",
@@ -130,6 +133,40 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         self.invoke_command = pulumi.Output.all(arn=runtime.agent_runtime_arn, ctx=self._aws).apply(
             lambda v: invoke_command(runtime_arn=v["arn"], region=v["ctx"].region, qualifier=qualifier)
         )
+
+    # -- encryption ------------------------------------------------------------------------------
+
+    def _encryption_key(self) -> pulumi.Output[str] | None:
+        """The key `encryption.kms_key` names: the stack's own (created here, with its alias), a
+        brought one (checked to be in the stack's partition and region: ECR and CloudWatch Logs
+        take only keys of their own region), or None."""
+        e = self._settings.encryption
+        if e.kms_key is None:
+            return None
+        if not e.creates_key:
+            brought = e.kms_key
+            return self._aws.apply(lambda ctx: _key_in_region(brought, ctx))
+        runtime_name = self._runtime_name
+        key = aws.kms.Key(
+            f"{self._name}-key",
+            description=f"Encrypts the {runtime_name} runtime's image repository, log groups and memory",
+            enable_key_rotation=True,
+            rotation_period_in_days=ROTATION_PERIOD_DAYS,
+            deletion_window_in_days=e.deletion_window_days,
+            policy=self._aws.apply(
+                lambda ctx: json.dumps(stack_key_policy(**ctx.scope(runtime_name), memory=False))
+            ),
+            tags=self._tags,
+            # Log groups kept after destroy stay readable only while their key exists.
+            opts=self._opts(retain_on_delete=self._settings.observability.retain_logs_on_delete),
+        )
+        aws.kms.Alias(
+            f"{self._name}-key-alias",
+            name=stack_key_alias_name(runtime_name),
+            target_key_id=key.key_id,
+            opts=self._opts(),
+        )
+        return key.arn
 
     # -- execution role ------------------------------------------------------------------------
 
@@ -273,6 +310,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
                 endpoint_names=(DEFAULT_ENDPOINT, *([s.endpoint.name] if s.endpoint else [])),
                 model_id=s.model_id,
                 tags=self._tags,
+                kms_key_id=self._encryption_key_arn,
             ),
             opts=self._opts(),
         )
@@ -294,9 +332,23 @@ class AgentCoreRuntime(pulumi.ComponentResource):
                 repository_name=self._repository_name,
                 subnet_ids=self._subnet_ids,
                 security_group_ids=self._security_group_ids,
+                encryption_key_arn=self._encryption_key_arn,
+                creates_key=self._settings.encryption.creates_key,
             ),
         )
         return deployer.role.arn
+
+
+def _key_in_region(key_arn: str, ctx: AwsContext) -> str:
+    """A brought key in the stack's own partition and region (its ARN's 2nd and 4th fields)."""
+    _, partition, _, region, *_ = key_arn.split(":")
+    if (partition, region) != (ctx.partition, ctx.region):
+        raise ConfigError.single(
+            f"{arg_path(('encryption', 'kms_key'))} (agentcore:encryptionKey)",
+            f"the key must be in the stack's region {ctx.region} (partition {ctx.partition}): ECR and CloudWatch Logs "
+            f"use keys of their own region only, got {key_arn!r}",
+        )
+    return key_arn
 
 
 def _resolved_ids(value: Any, loc: tuple[str, ...]) -> pulumi.Output[list[str]]:

@@ -132,6 +132,17 @@ class RepositoryArgs(TypedDict, total=False):
     """Refuse to delete the repository in `pulumi destroy`."""
 
 
+class EncryptionArgs(TypedDict, total=False):
+    """Customer-managed KMS encryption of the repository, the log groups and Memory."""
+
+    kms_key: str
+    """`stack` (create this stack's own key) or a KMS key ARN in the stack's region (bring your own)."""
+    deletion_window_days: int
+    """Days the stack's own key waits, once deleted, before KMS destroys it (7-30)."""
+    repository: bool
+    """Encrypt the ECR repository with the key (false keeps an existing repository as it is)."""
+
+
 class GithubOidcArgs(TypedDict):
     """Let GitHub Actions runs of one repository assume the deployer role, without stored keys."""
 
@@ -155,7 +166,9 @@ class DeployerArgs(TypedDict, total=False):
     enabled: bool
     """Create the role."""
     trusted_principal_arns: list[str]
-    """IAM roles, users or account roots (arn:...:iam::<account>:root) that may assume it."""
+    """IAM roles, users or (outside production) account roots (arn:...:iam::<account>:root) that may assume it."""
+    trusted_role_names: list[str]
+    """Roles of the stack's account, by name (with path), that may assume it."""
     github: GithubOidcArgs
     """GitHub Actions OIDC trust."""
     state_bucket: str
@@ -246,6 +259,10 @@ class AgentCoreRuntimeArgs(TypedDict):
     """Image build or bring-your-own image."""
     repository: NotRequired[RepositoryArgs]
     """ECR repository settings (when the component builds the image)."""
+    encryption: NotRequired[EncryptionArgs]
+    """Customer-managed KMS encryption (the stack's own key or yours)."""
+    production: NotRequired[bool]
+    """A production stack: the deployer role must name who may assume it."""
     deployer: NotRequired[DeployerArgs]
     """Deployer role settings."""
     permissions_boundary_arn: NotRequired[str]

@@ -21,7 +21,7 @@ from .iam.arns import policy_arn, role_arn
 from .iam.deployer import DeployerScope, GithubTrust, deployer_statements, deployer_trust_policy
 from .iam.documents import document
 from .iam.telemetry import deployer_telemetry_statements
-from .names import deployer_role_name, deployer_telemetry_policy_name
+from .names import deployer_role_name, deployer_telemetry_policy_name, stack_key_alias_name
 from .settings import RuntimeSettings
 
 MAX_SESSION_SECONDS = 3600
@@ -40,6 +40,10 @@ class DeployerInputs:
     repository_name: str | None
     subnet_ids: pulumi.Output[list[str]]
     security_group_ids: pulumi.Output[list[str]]
+    # The stack's encryption key (`encryption.kms_key`: its own or a brought one), and whether the
+    # stack created it; None without one.
+    encryption_key_arn: pulumi.Output[str] | None = None
+    creates_key: bool = False
 
 
 class Deployer:
@@ -91,6 +95,7 @@ class Deployer:
                     partition=v["ctx"].partition,
                     account_id=v["ctx"].account_id,
                     principal_arns=d.trusted_principal_arns,
+                    role_names=d.trusted_role_names,
                     github=github,
                     github_provider_arn=v["provider_arn"],
                 )
@@ -115,6 +120,7 @@ class Deployer:
             github_provider_arn=managed_provider_arn,
             subnet_ids=self._in.subnet_ids,
             security_group_ids=self._in.security_group_ids,
+            encryption_key_arn=self._in.encryption_key_arn,
         ).apply(lambda v: json.dumps(document(deployer_statements(self._scope(**v)))))
         aws.iam.RolePolicy(
             f"{self._in.name}-deployer-policy",
@@ -132,16 +138,21 @@ class Deployer:
         github_provider_arn: str | None,
         subnet_ids: list[str],
         security_group_ids: list[str],
+        encryption_key_arn: str | None,
     ) -> DeployerScope:
         s = self._in.settings
         builds = s.image.builds
+        repository_key = encryption_key_arn if s.encryption.repository else None
         return DeployerScope(
             **ctx.scope(self._in.runtime_name),
             execution_role_arn=execution_role_arn,
             deployer_role_arn=role_arn(ctx.partition, ctx.account_id, self._role_name),
             telemetry_policy_arn=policy_arn(ctx.partition, ctx.account_id, deployer_telemetry_policy_name(self._in.runtime_name)),
             repository_name=self._in.repository_name if builds else None,
-            ecr_kms_key_arn=s.repository.kms_key_arn if builds else None,
+            ecr_kms_key_arn=(repository_key or s.repository.kms_key_arn) if builds else None,
+            lists_repositories=builds and repository_key is not None,
+            stack_key_arn=encryption_key_arn if self._in.creates_key else None,
+            stack_key_alias=stack_key_alias_name(self._in.runtime_name) if self._in.creates_key else None,
             permissions_boundary_arn=s.permissions_boundary_arn,
             github_provider_arn=github_provider_arn,
             state_bucket=s.deployer.state_bucket,

@@ -96,6 +96,12 @@ def deployer_telemetry_policy_name(runtime_name: str) -> str:
     return f"{deployer_role_name(runtime_name)}{TELEMETRY_POLICY_SUFFIX}"
 
 
+def stack_key_alias_name(runtime_name: str) -> str:
+    """The stack key's alias, `alias/<slug>` (KMS aliases: `alias/` then [a-zA-Z0-9/_-], never
+    `alias/aws/`)."""
+    return f"alias/{resource_slug(runtime_name)}"
+
+
 def runtime_log_group_pattern(runtime_name: str) -> str:
     """Matches the log groups of every endpoint of this runtime and of no other runtime.
 

@@ -72,6 +72,7 @@ def _relational_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Proble
         *_header_and_jwt_problems(s),
         *_image_problems(s, given),
         *_deployer_problems(s, given),
+        *_encryption_problems(s, given),
         *_traces_problems(s),
         *(
             (("observability", name), f"has no effect while <<observability.{switch}>> is false")
@@ -181,8 +182,41 @@ def _deployer_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Problems
             )
         if not (d.github.branches or d.github.environments or d.github.pull_requests):
             problems.append(((*github, "branches"), "trust at least one of <<deployer.github.branches>>, <<deployer.github.environments>> or <<deployer.github.pull_requests>>"))
+    if s.production and d.enabled:
+        if not d.names_principals:
+            problems.append((
+                ("deployer", "trusted_principal_arns"),
+                "a production stack (<<production>>) must name who may assume the deployer role: set "
+                "<<deployer.trusted_principal_arns>> (IAM role or user ARNs), <<deployer.trusted_role_names>> "
+                "(roles of this account by name) or <<deployer.github.repository>> (GitHub Actions through OIDC), "
+                "then run pulumi up with your own credentials; or set <<deployer.enabled>> to false",
+            ))
+        roots = [arn for arn in d.trusted_principal_arns if arn.endswith(":root")]
+        if roots:
+            problems.append((
+                ("deployer", "trusted_principal_arns"),
+                f"{', '.join(roots)}: a production stack (<<production>>) trusts named roles or users, never a whole account",
+            ))
     if d.state_prefix and not d.state_bucket:
         problems.append((("deployer", "state_prefix"), "needs <<deployer.state_bucket>>"))
+    return problems
+
+
+def _encryption_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Problems:
+    """One key for everything, or the older per-resource keys: not both for one resource; and the
+    key's companions only where they apply."""
+    problems: Problems = []
+    e = s.encryption
+    stated = given.get("encryption") or {}
+    if e.kms_key is None:
+        problems += [(("encryption", field), "has no effect without <<encryption.kms_key>>") for field in stated if field != "kms_key"]
+        return problems
+    if "deletion_window_days" in stated and not e.creates_key:
+        problems.append((("encryption", "deletion_window_days"), "applies only to the stack's own key (<<encryption.kms_key>>: stack)"))
+    if s.repository.kms_key_arn is not None:
+        problems.append((("repository", "kms_key_arn"), "set either this or <<encryption.kms_key>> (which also encrypts the repository), not both"))
+    if s.observability.log_kms_key_arn is not None:
+        problems.append((("observability", "log_kms_key_arn"), "set either this or <<encryption.kms_key>> (which also encrypts the log groups), not both"))
     return problems
 
 

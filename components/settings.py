@@ -258,6 +258,42 @@ def _kms_key(value: str | None) -> str | None:
     return _matching(value, KMS_KEY_ARN, "kms_key_arn", "a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)")
 
 
+# `encryption.kms_key`: this word creates the stack's own key; anything else must be a key ARN.
+STACK_KEY = "stack"
+
+
+class EncryptionSettings(_Model):
+    kms_key: str | None = default("encryption.kms_key")
+    deletion_window_days: int = default("encryption.deletion_window_days")
+    repository: bool = default("encryption.repository")
+
+    @field_validator("kms_key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is None or value == STACK_KEY or KMS_KEY_ARN.fullmatch(value):
+            return value
+        raise _fail(
+            "encryption_key",
+            f"must be {STACK_KEY!r} (create this stack's own key) or a KMS key ARN "
+            f"(arn:<partition>:kms:<region>:<account>:key/<id>; not an alias), got {value!r}",
+        )
+
+    @field_validator("deletion_window_days")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        return _in_range("encryption.deletion_window_days", value, "days", " (KMS's waiting period)")
+
+    @property
+    def creates_key(self) -> bool:
+        """Whether the stack creates its own key."""
+        return self.kms_key == STACK_KEY
+
+    @property
+    def key_arn(self) -> str | None:
+        """A brought key's ARN (None for the stack's own key, which exists only once created)."""
+        return None if self.kms_key in (None, STACK_KEY) else self.kms_key
+
+
 class GithubSettings(_Model):
     repository: str
     branches: tuple[str, ...] = default("deployer.github.branches")
@@ -287,9 +323,13 @@ class GithubSettings(_Model):
         )
 
 
+ROLE_NAME_WITH_PATH = re.compile(r"(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+
+
 class DeployerSettings(_Model):
     enabled: bool = default("deployer.enabled")
     trusted_principal_arns: tuple[str, ...] = default("deployer.trusted_principal_arns")
+    trusted_role_names: tuple[str, ...] = default("deployer.trusted_role_names")
     github: GithubSettings | None = None
     state_bucket: str | None = default("deployer.state_bucket")
     state_prefix: str = default("deployer.state_prefix")
@@ -306,6 +346,23 @@ class DeployerSettings(_Model):
                     "(arn:<partition>:iam::<account>:role/..., :user/... or :root); '*' is never allowed",
                 )
         return value
+
+    @field_validator("trusted_role_names")
+    @classmethod
+    def _role_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if ROLE_NAME_WITH_PATH.fullmatch(name) is None or len(name) > 512:
+                raise _fail(
+                    "role_name",
+                    f"{name!r} must be an IAM role name, optionally after its path (platform/deployers): "
+                    "letters, digits and + = , . @ _ -, at most 64 characters per name; no ARN, no wildcard",
+                )
+        return value
+
+    @property
+    def names_principals(self) -> bool:
+        """Whether the trust names who may assume the role (principals, role names or GitHub)."""
+        return bool(self.trusted_principal_arns or self.trusted_role_names or self.github)
 
     @field_validator("state_bucket")
     @classmethod
@@ -345,6 +402,8 @@ class RuntimeSettings(_Model):
     post_deploy_check: PostDeployCheckSettings | None = None
     image: ImageSettings = ImageSettings()
     repository: RepositorySettings = RepositorySettings()
+    encryption: EncryptionSettings = EncryptionSettings()
+    production: bool = default("production")
     deployer: DeployerSettings = DeployerSettings()
     permissions_boundary_arn: str | None = default("permissions_boundary_arn")
     tags: dict[str, str] = default("tags")

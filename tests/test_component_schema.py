@@ -60,6 +60,7 @@ def test_schema_inputs(schema: dict[str, Any]) -> None:
         "modelId", "additionalModelIds", "runtimeName", "description", "environment", "logLevel", "protocol",
         "lifecycle", "network", "environmentVariables", "requestHeaderAllowlist", "jwtAuthorizer", "endpoint",
         "image", "repository", "deployer", "permissionsBoundaryArn", "tags", "observability", "postDeployCheck",
+        "encryption", "production",
     }
     assert all(prop.get("description") for prop in inputs.values())
     # Settings that shape names and policies are plain (known at construction, validated at preview).

@@ -233,7 +233,16 @@ def test_trust_documents_built_directly() -> None:
 
     fallback = deployer_trust_policy(partition="aws-cn", account_id="123456789012", principal_arns=[], github=None, github_provider_arn=None)
     assert fallback["Statement"] == [
-        {"Sid": "TrustedPrincipals", "Effect": "Allow", "Principal": {"AWS": ["arn:aws-cn:iam::123456789012:root"]}, "Action": "sts:AssumeRole"}
+        {
+            "Sid": "TaggedAccountPrincipals", "Effect": "Allow", "Principal": {"AWS": "arn:aws-cn:iam::123456789012:root"},
+            "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalTag/AgentCoreDeployer": "true"}},
+        }
+    ]
+    named = deployer_trust_policy(
+        partition="aws-cn", account_id="123456789012", principal_arns=[], role_names=["platform/deployers"], github=None, github_provider_arn=None
+    )
+    assert named["Statement"] == [
+        {"Sid": "TrustedPrincipals", "Effect": "Allow", "Principal": {"AWS": ["arn:aws-cn:iam::123456789012:role/platform/deployers"]}, "Action": "sts:AssumeRole"}
     ]
     with pytest.raises(ValueError, match="OIDC provider"):
         deployer_trust_policy(

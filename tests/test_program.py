@@ -123,6 +123,8 @@ def test_children_and_parents(runs: dict[str, Run], stack: str) -> None:
             (ENDPOINT, "agentcore-endpoint"),
             (OBSERVABILITY, "agentcore-observability"),
             ("pulumi-python:dynamic/agentcore:RuntimeCheck", "agentcore-post-deploy-check"),
+            # prod's own KMS key (agentcore:encryptionKey: stack) and its alias; dev has none.
+            *([("aws:kms/key:Key", "agentcore-key"), ("aws:kms/alias:Alias", "agentcore-key-alias")] if stack == "prod" else []),
         ]
     )
     grandchildren = [r for r in run.registrations if r.parent == observability.urn]
@@ -136,6 +138,8 @@ def test_children_and_parents(runs: dict[str, Run], stack: str) -> None:
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getRegion:getRegion",
         "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+        # prod looks for an existing repository before encrypting its repository with its key.
+        *(["aws:ecr/getRepositories:getRepositories"] if stack == "prod" else []),
     }
 
 
@@ -180,7 +184,12 @@ def test_repository_is_hardened(runs: dict[str, Run], stack: str) -> None:
     repo = run.one(REPOSITORY)
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
     assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+    # prod encrypts with its own KMS key (agentcore:encryptionKey: stack); dev keeps AES256.
+    if stack == "prod":
+        key = run.one("aws:kms/key:Key")
+        assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": key.outputs["arn"]}]
+    else:
+        assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
     assert repo.inputs["forceDelete"] is config.get("agentcore:forceDeleteRepository", False)
     assert repo.protect is config.get("agentcore:protectRepository", False)
     rules = json.loads(run.one(LIFECYCLE).inputs["policy"])["rules"]
@@ -309,11 +318,16 @@ def test_execution_policy_scopes(runs: dict[str, Run], stack: str) -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_deployer_role_is_bootstrapped_with_account_trust_and_stack_scope(runs: dict[str, Run], stack: str) -> None:
+def test_deployer_role_is_bootstrapped_with_a_narrow_trust_and_stack_scope(runs: dict[str, Run], stack: str) -> None:
     run = runs[stack]
     deployer = named(run, ROLE, "deployer-role")
     [trust] = policy(deployer, "assumeRolePolicy")["Statement"]
-    assert trust["Principal"] == {"AWS": [f"arn:aws:iam::{ACCOUNT_ID}:root"]}
+    if stack == "prod":  # a production stack: only the role its file names
+        assert trust["Principal"] == {"AWS": [f"arn:aws:iam::{ACCOUNT_ID}:role/agentcore-prod-deployers"]}
+        assert "Condition" not in trust
+    else:  # dev names nobody: identities of the account tagged as deployers, never the bare account
+        assert trust["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+        assert trust["Condition"] == {"StringEquals": {"aws:PrincipalTag/AgentCoreDeployer": "true"}}
     doc = policy(named(run, ROLE_POLICY, "deployer-policy"))
     execution_arn = named(run, ROLE, "execution-role").outputs["arn"]
     pass_role = statement(doc, "PassExecutionRole")
@@ -464,7 +478,10 @@ def test_log_groups_are_named_from_the_runtime_id_output_with_the_stacks_retenti
         # Created or adopted (the service may have made it), kept or deleted by the provider itself.
         assert runtime.urn in group.property_dependencies["log_group_name"], group.name
         assert group.inputs["retention_in_days"] == config["logRetentionDays"]
-        assert "kms_key_id" not in group.inputs
+        if stack == "prod":  # every log group under prod's own key
+            assert group.inputs["kms_key_id"] == run.one("aws:kms/key:Key").outputs["arn"]
+        else:
+            assert "kms_key_id" not in group.inputs
         assert group.inputs["retain_on_delete"] is config["retainLogsOnDelete"]
         assert group.inputs["region"] == stack_file(stack)["aws:region"]
         assert group.retain_on_delete is False and group.protect is False
@@ -475,7 +492,10 @@ def test_log_groups_are_named_from_the_runtime_id_output_with_the_stacks_retenti
         # The name came from the runtime's id output (not guessed): the engine records the dependency.
         assert runtime.urn in group.property_dependencies["name"], group.name
         assert group.inputs["retentionInDays"] == config["logRetentionDays"]
-        assert "kmsKeyId" not in group.inputs
+        if stack == "prod":
+            assert group.inputs["kmsKeyId"] == run.one("aws:kms/key:Key").outputs["arn"]
+        else:
+            assert "kmsKeyId" not in group.inputs
         assert group.retain_on_delete is config["retainLogsOnDelete"]
         assert group.protect is False
 

@@ -4,6 +4,7 @@
 - `arns`: the ARNs of this stack's own resources, in any partition;
 - `runtime`: the execution role's trust and permissions (image pull, identity, models);
 - `deployer`: the deployer role's trust (principals, GitHub OIDC) and permissions;
+- `kms`: the stack's own KMS key: its key policy and the deployer's share;
 - `telemetry`: both roles' share for logs, traces and metrics, and the resource policies the
   log-delivery and X-Ray services need.
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..github_oidc import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST
 from .arns import ecr_repository_arn, runtime_arn_pattern, workload_identity_arn_pattern, workload_identity_directory_arn
 from .documents import PolicyDocument, Statement, allow, document
+from .kms import deployer_stack_key_statements
 from .runtime import AGENTCORE_SERVICE
 
 
@@ -36,6 +37,11 @@ class GithubTrust:
         ]
 
 
+# The principal tag every assumer must carry when no principal is named (outside production).
+DEPLOYER_PRINCIPAL_TAG = "AgentCoreDeployer"
+DEPLOYER_PRINCIPAL_TAG_VALUE = "true"
+
+
 def deployer_trust_policy(
     *,
     partition: str,
@@ -43,16 +49,22 @@ def deployer_trust_policy(
     principal_arns: Sequence[str],
     github: GithubTrust | None,
     github_provider_arn: str | None,
+    role_names: Sequence[str] = (),
 ) -> PolicyDocument:
-    """Who may assume the deployer: the listed principals and/or the GitHub subjects.
+    """Who may assume the deployer: the listed principals, this account's roles named in
+    `role_names`, and/or the GitHub subjects. The trust is never open to `*`.
 
-    With neither, the account itself (`:root`): then only identities of this account whose own
-    IAM policies allow `sts:AssumeRole` on this role can use it. The trust is never open to `*`.
+    With none of them, identities of this account that carry the principal tag
+    `AgentCoreDeployer=true` (and whose own IAM policies allow `sts:AssumeRole` on this role):
+    trusting the bare account would let anyone whose policy allows `sts:AssumeRole` on `*` (an
+    administrator, but also PowerUserAccess) deploy, and so rewrite the execution role. Tagging an
+    identity takes IAM permissions, so the tag is the account administrator's decision. Production
+    stacks never get this default (`rules` refuses it at preview).
     """
     statements: list[Statement] = []
-    principals = list(dict.fromkeys(principal_arns))
-    if github is None and not principals:
-        principals = [f"arn:{partition}:iam::{account_id}:root"]
+    principals = list(
+        dict.fromkeys([*principal_arns, *(f"arn:{partition}:iam::{account_id}:role/{name}" for name in role_names)])
+    )
     if principals:
         statements.append(
             {
@@ -60,6 +72,16 @@ def deployer_trust_policy(
                 "Effect": "Allow",
                 "Principal": {"AWS": principals},
                 "Action": "sts:AssumeRole",
+            }
+        )
+    elif github is None:
+        statements.append(
+            {
+                "Sid": "TaggedAccountPrincipals",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {f"aws:PrincipalTag/{DEPLOYER_PRINCIPAL_TAG}": DEPLOYER_PRINCIPAL_TAG_VALUE}},
             }
         )
     if github is not None:
@@ -105,6 +127,11 @@ class DeployerScope:
     security_group_ids: tuple[str, ...] = ()
     # The endpoint the post-deploy check invokes (DEFAULT or a named one); None: no check.
     post_deploy_check_qualifier: str | None = None
+    # The stack's own KMS key and its alias, when the stack creates one.
+    stack_key_arn: str | None = None
+    stack_key_alias: str | None = None
+    # The repository check before encrypting it (`components.image`) lists the region's repositories.
+    lists_repositories: bool = False
 
 
 # IAM write actions on the execution role that accept the `iam:PermissionsBoundary` condition.
@@ -136,7 +163,21 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
         *_vpc_statements(scope),
         *_state_statements(scope),
         *_post_deploy_check_statements(scope),
+        *_stack_key_statements(scope),
     ]
+
+
+def _stack_key_statements(scope: DeployerScope) -> list[Statement]:
+    """The stack's own key (`kms.deployer_stack_key_statements`), when it has one."""
+    if not (scope.stack_key_arn and scope.stack_key_alias):
+        return []
+    return deployer_stack_key_statements(
+        partition=scope.partition,
+        region=scope.region,
+        account_id=scope.account_id,
+        key_arn=scope.stack_key_arn,
+        alias_name=scope.stack_key_alias,
+    )
 
 
 def _post_deploy_check_statements(scope: DeployerScope) -> list[Statement]:
@@ -290,11 +331,17 @@ def _ecr_statements(scope: DeployerScope) -> list[Statement]:
         allow("EcrAuthorizationToken", ["ecr:GetAuthorizationToken"], "*"),
     ]
     if scope.ecr_kms_key_arn:
-        # ECR validates the key and adds its own grants with the caller's credentials.
-        statements.append(allow("EcrKmsKeyDescribe", ["kms:DescribeKey"], [scope.ecr_kms_key_arn]))
+        # ECR validates the key and adds its own grants with the caller's credentials (and retires
+        # them when the repository goes: AWS::ECR::Repository's handler permissions).
+        statements.append(allow("EcrKmsKeyDescribe", ["kms:DescribeKey", "kms:RetireGrant"], [scope.ecr_kms_key_arn]))
         statements.append(
             allow("EcrKmsKeyGrant", ["kms:CreateGrant"], [scope.ecr_kms_key_arn], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
         )
+    if scope.lists_repositories:
+        # DescribeRepositories without names: whether the repository exists already, and how it
+        # is encrypted, before the component asks for an encryption ECR cannot change.
+        p, r, a = scope.partition, scope.region, scope.account_id
+        statements.append(allow("EcrRepositoriesRead", ["ecr:DescribeRepositories"], [f"arn:{p}:ecr:{r}:{a}:repository/*"]))
     return statements
 
 

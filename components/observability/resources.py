@@ -44,6 +44,8 @@ class RuntimeObservabilityArgs:
         use one.
     model_id: the Bedrock model or inference-profile id the agent calls, for the token widget.
     tags: applied to every taggable resource created here.
+    kms_key_id: the key every log group created here is encrypted with (the stack's encryption
+        key, an Output when the stack creates it); None: `config.log_kms_key_arn`.
     """
 
     runtime_name: str
@@ -54,6 +56,7 @@ class RuntimeObservabilityArgs:
     endpoint_names: Sequence[str] = (DEFAULT_ENDPOINT,)
     model_id: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    kms_key_id: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         problem = agentcore_name_problem(self.runtime_name)
@@ -89,6 +92,7 @@ class RuntimeObservability(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._cfg = args.config
+        self._kms_key_id = args.kms_key_id if args.kms_key_id is not None else args.config.log_kms_key_arn
         self._runtime_id = pulumi.Output.from_input(args.runtime_id)
         self._runtime_arn = pulumi.Output.from_input(args.runtime_arn)
         self._deliveries: list[aws_native.logs.Delivery] = []
@@ -117,7 +121,7 @@ class RuntimeObservability(pulumi.ComponentResource):
             f"{self._name}-{suffix}",
             name=group_name,
             retention_in_days=self._cfg.log_retention_days,
-            kms_key_id=self._cfg.log_kms_key_arn,
+            kms_key_id=self._kms_key_id,
             tags=dict(self._args.tags),
             opts=self._child(retain_on_delete=self._cfg.retain_logs_on_delete),
         )
@@ -151,7 +155,7 @@ class RuntimeObservability(pulumi.ComponentResource):
                 f"{self._name}-runtime-{ep}",
                 log_group_name=group,
                 retention_in_days=cfg.log_retention_days,
-                kms_key_id=cfg.log_kms_key_arn,
+                kms_key_id=self._kms_key_id,
                 tags=dict(self._args.tags),
                 retain_on_delete=cfg.retain_logs_on_delete,
                 region=region,

@@ -1,7 +1,7 @@
 """The program runs the schema and IAM checks cover: both real stacks, and variants of dev that
-switch on every optional path (GitHub OIDC, boundary, state backend, KMS keys, bring-your-own
-images, VPC, JWT, other protocols, GovCloud, no deployer, observability off or with a KMS key and
-an alarm topic)."""
+switch on every optional path (GitHub OIDC, boundary, state backend, KMS keys per resource, the
+stack's own key, a brought key in a production stack, bring-your-own images, VPC, JWT, other
+protocols, GovCloud, no deployer, observability off or with a KMS key and an alarm topic)."""
 
 from functools import cache
 from typing import Any
@@ -12,6 +12,7 @@ from tests.testkit.pulumi_mocks import Run, run_program
 
 DIGEST = "sha256:" + "5e" * 32
 BOUNDARY = "arn:aws:iam::123456789012:policy/DeveloperBoundary"
+BYO_KEY = "arn:aws:kms:us-west-2:123456789012:key/7c1f0e2d-3b4a-5968-8776-a5b4c3d2e1f0"
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "github-oidc": {
@@ -77,6 +78,19 @@ VARIANTS: dict[str, dict[str, Any]] = {
             "retainLogsOnDelete": True,
             "logRetentionDays": 90,
         },
+    },
+    # dev with its own KMS key (shortest deletion window) over every log group kind.
+    "stack-key": {
+        "agentcore:encryptionKey": "stack",
+        "agentcore:encryptionKeyDeletionWindowDays": 7,
+        "agentcore:observability": {"applicationLogs": True, "usageLogs": True},
+    },
+    # A production stack bringing its own key, its deployer trusting one named role.
+    "byo-key-production": {
+        "agentcore:encryptionKey": BYO_KEY,
+        "agentcore:production": True,
+        "agentcore:deployerTrustedPrincipalArns": ["arn:aws:iam::123456789012:role/platform/deployers"],
+        "agentcore:observability": {"usageLogs": True},
     },
     "minimal": {
         "agentcore:deployerRole": False,

@@ -4,7 +4,7 @@ Only the true boundary is mocked: the engine (resource registration) and AWS (in
 outputs a provider would report). The program, the component and every pure module run for real.
 
 - `AwsMocks` answers the invokes the component makes (partition, caller identity, region, ECR
-  authorization token) and returns realistic outputs for each resource type (ARNs in the mocked
+  authorization token, the region's ECR repositories: none unless a test says which exist) and returns realistic outputs for each resource type (ARNs in the mocked
   partition, ECR URLs, an image digest derived from what would be built, runtime ids, log-group,
   delivery, alarm and dashboard ARNs; the runtime's version is the one the test sets, "1" by
   default). An unexpected invoke or resource type fails the test instead of returning nothing.
@@ -33,7 +33,7 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.settings import set_root_resource
+from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_in_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +52,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         account_id: str = ACCOUNT_ID,
         preview: bool = False,
         runtime_version: str = "1",
+        repositories: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.region = region
+        # ECR repositories that exist in the account before the run (name -> encryption
+        # configuration as DescribeRepositories reports it): an existing stack's repository.
+        self.repositories = dict(repositories or {})
         # The version AgentCore reports for the runtime: "1" for a new one. A mock cannot know
         # when the service would count a new version, so it does not guess: tests that need a
         # later version set one, and assert what the component does with it.
@@ -84,6 +88,24 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "authorizationToken": base64.b64encode(f"AWS:{password}".encode()).decode(),
                 "proxyEndpoint": f"https://{registry}.dkr.ecr.{r}.{self.dns_suffix}",
                 "expiresAt": "2030-01-01T00:00:00Z",
+            }
+        if args.token == "aws:ecr/getRepositories:getRepositories":
+            return {"id": r, "names": sorted(self.repositories), "region": r}
+        if args.token == "aws:ecr/getRepository:getRepository":
+            name = args.args["name"]
+            if name not in self.repositories:
+                raise RuntimeError(f"RepositoryNotFoundException: {name}")  # as the provider fails
+            return {
+                "id": name,
+                "name": name,
+                "arn": f"arn:{p}:ecr:{r}:{a}:repository/{name}",
+                "registryId": a,
+                "repositoryUrl": f"{a}.dkr.ecr.{r}.{self.dns_suffix}/{name}",
+                "encryptionConfigurations": [self.repositories[name]],
+                "imageTagMutability": "IMMUTABLE",
+                "imageScanningConfigurations": [{"scanOnPush": True}],
+                "mostRecentImageTags": [],
+                "tags": {},
             }
         raise NotImplementedError(f"unexpected invoke {args.token}")
 
@@ -118,6 +140,14 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "registryId": a,
                 "repositoryUrl": f"{a}.dkr.ecr.{r}.{self.dns_suffix}/{name}",
             }
+        if typ == "aws:kms/key:Key":
+            key_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
+            key_id = f"{key_id[:8]}-{key_id[8:12]}-{key_id[12:16]}-{key_id[16:20]}-{key_id[20:]}"
+            arn = f"arn:{p}:kms:{r}:{a}:key/{key_id}"
+            return key_id, {**inputs, "arn": arn, "keyId": key_id, "keyUsage": "ENCRYPT_DECRYPT", "isEnabled": True}
+        if typ == "aws:kms/alias:Alias":
+            name = inputs["name"]
+            return name, {**inputs, "arn": f"arn:{p}:kms:{r}:{a}:{name}", "targetKeyArn": f"arn:{p}:kms:{r}:{a}:key/{inputs['targetKeyId']}"}
         if typ == "aws:ecr/lifecyclePolicy:LifecyclePolicy":
             return inputs["repository"], {**inputs, "registryId": a}
         if typ == "docker-build:index:Image":
@@ -312,6 +342,14 @@ def _owned_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
+        # A program that failed (an error raised inside an apply) leaves Pulumi's tasks pending
+        # and listed in its settings; cancelled, drained and forgotten here, they cannot fail the
+        # next run on a closed loop.
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        SETTINGS.outputs.clear()
         loop.close()
         asyncio.set_event_loop(None)
 
@@ -353,17 +391,18 @@ def run_program(
     root: Path = ROOT,
     preview: bool = False,
     runtime_version: str = "1",
+    repositories: dict[str, dict[str, str]] | None = None,
 ) -> Run:
     """Run the real `__main__.py` for `stack`, from the project directory, as `pulumi up` would
     (or as the first `pulumi preview` of a new stack would, with `preview`); the runtime reports
-    `runtime_version`."""
+    `runtime_version`; `repositories` already exist in the account (`AwsMocks`)."""
     config = stack_config(stack, overrides, root)
     project = load_yaml(root / "Pulumi.yaml")["name"]
     region = config["aws:region"]
     monkeypatch.chdir(root)
     return run_pulumi(
         lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"),
-        mocks=AwsMocks(region=region, partition=partition, preview=preview, runtime_version=runtime_version),
+        mocks=AwsMocks(region=region, partition=partition, preview=preview, runtime_version=runtime_version, repositories=repositories),
         project=project,
         stack=stack,
         config=config,
