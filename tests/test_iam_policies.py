@@ -106,11 +106,13 @@ def test_condition_keys_apply_to_their_actions(runs: dict[str, Run], variant: st
 
 def test_the_largest_configuration_fits_the_policy_quotas(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 48-character runtime name, 16 subnets and 16 security groups, GitHub trust, a boundary,
-    state bucket, KMS keys and every observability resource: the deployer's inline policy and its
-    managed telemetry policy each stay within IAM's size quotas."""
+    state bucket, the stack's own KMS key and every observability resource: the deployer's inline
+    policy and its managed telemetry policy each stay within IAM's size quotas."""
     overrides = {
         **VARIANTS["github-oidc"],
         **VARIANTS["vpc-jwt"],
+        "agentcore:ecrKmsKeyArn": "",
+        "agentcore:encryptionKey": "stack",
         "agentcore:runtimeName": "A" * 48,
         "agentcore:subnetIds": [f"subnet-{i:017d}" for i in range(16)],
         "agentcore:securityGroupIds": [f"sg-{i:017d}" for i in range(16)],
@@ -119,6 +121,7 @@ def test_the_largest_configuration_fits_the_policy_quotas(monkeypatch: pytest.Mo
     }
     run = run_program("dev", monkeypatch, overrides=overrides)
     sizes = {r.name: len(json.dumps(doc, separators=(",", ":"))) for r, doc in identity_policies(run)}
+    assert "StackKeyManage" in json.dumps([doc for _, doc in identity_policies(run)])  # the key's share is included
     assert sizes["agentcore-deployer-policy"] <= INLINE_ROLE_POLICY_MAX, sizes
     assert sizes["agentcore-deployer-telemetry-policy"] <= MANAGED_POLICY_MAX, sizes
 
