@@ -50,6 +50,7 @@ def main() -> None:
     pulumi.export("vendedLogGroupNames", runtime.vended_log_group_names)
     pulumi.export("alarmArns", runtime.alarm_arns)
     pulumi.export("dashboardUrl", runtime.dashboard_url)
+    pulumi.export("encryptionKeyArn", runtime.encryption_key_arn)
 
 
 main()

@@ -72,6 +72,9 @@ class AgentCoreRuntime(pulumi.ComponentResource):
     """Alarm key (<endpoint>-errors, -throttles, -latency-p99) -> alarm ARN."""
     dashboard_url: pulumi.Output[Optional[str]]
     """Console link to the CloudWatch dashboard, when one is created."""
+    encryption_key_arn: pulumi.Output[Optional[str]]
+    """The KMS key the repository, the log groups and Memory are encrypted with (the stack's own or
+    the brought one), when `encryption.kms_key` is set."""
 
     def __init__(self, name: str, args: AgentCoreRuntimeArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -99,6 +102,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         """Create the children and set every output."""
         s = self._settings
         self._encryption_key_arn = self._encryption_key()
+        self.encryption_key_arn = self._encryption_key_arn or pulumi.Output.from_input(None)
         execution_role = self._execution_role()
         repository, self.image_uri = pinned_image(
             self,

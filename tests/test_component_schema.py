@@ -94,7 +94,7 @@ def test_schema_outputs(schema: dict[str, Any]) -> None:
     assert set(resource["properties"]) == {
         "runtimeArn", "runtimeId", "runtimeVersion", "runtimeName", "endpointArn", "repositoryUrl",
         "imageUri", "executionRoleArn", "deployerRoleArn", "invokeCommand",
-        "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns", "dashboardUrl",
+        "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns", "dashboardUrl", "encryptionKeyArn",
     }
     # Outputs that exist only with an endpoint, a built image, a deployer role or a dashboard are optional.
     assert set(resource["required"]) == {

@@ -176,6 +176,13 @@ def test_the_repository_and_every_log_group_use_the_key(runs: dict[str, Run], va
             assert key_urn in resource.dependencies, resource.name
 
 
+@pytest.mark.parametrize("variant", STACK_KEY_RUNS + BYO_KEY_RUNS + NO_KEY_RUNS)
+def test_the_key_is_a_stack_output(runs: dict[str, Run], variant: str) -> None:
+    run = runs[variant]
+    expected = key_arn(run) if variant in STACK_KEY_RUNS else BYO_KEY if variant in BYO_KEY_RUNS else None
+    assert run.outputs.get("encryptionKeyArn") == expected
+
+
 @pytest.mark.parametrize("variant", NO_KEY_RUNS)
 def test_without_a_key_everything_keeps_aws_owned_encryption(runs: dict[str, Run], variant: str) -> None:
     run = runs[variant]
