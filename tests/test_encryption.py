@@ -187,7 +187,7 @@ def test_the_key_is_a_stack_output(runs: dict[str, Run], variant: str) -> None:
 def test_without_a_key_everything_keeps_aws_owned_encryption(runs: dict[str, Run], variant: str) -> None:
     run = runs[variant]
     assert set(encrypted_with(run).values()) <= {None}
-    assert not any(s.startswith(("StackKey", "EcrKmsKey", "EcrRepositoriesRead")) for s in deployer_policy(run))
+    assert not any(s.startswith(("StackKey", "EcrKmsKey", "EcrRepositoriesRead", "EcrRepositoryImagesRead")) for s in deployer_policy(run))
 
 
 # --- the roles' KMS grants ------------------------------------------------------------------------
@@ -210,6 +210,7 @@ def test_the_deployer_gets_exactly_what_later_runs_need_on_the_stack_key(runs: d
     assert policy["EcrKmsKeyDescribe"]["Resource"] == [arn] and policy["EcrKmsKeyGrant"]["Resource"] == [arn]
     assert policy["EcrKmsKeyGrant"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
     assert policy["EcrRepositoriesRead"]["Resource"] == [f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/*"]
+    assert policy["EcrRepositoryImagesRead"]["Resource"] == [run.one(REPOSITORY).outputs["arn"]]
     # Creating keys and rewriting this one's policy stay with the bootstrap credentials.
     granted = {a for s in policy.values() for a in as_list(s["Action"])}
     assert not granted & KMS_ADMIN_ONLY
@@ -268,7 +269,7 @@ def test_keeping_the_existing_repository_still_encrypts_the_logs(monkeypatch: py
     used = encrypted_with(run)
     assert used.pop("agentcore-repository") is None  # unchanged: no replacement planned
     assert used and set(used.values()) == {key_arn(run)}
-    assert not any(s.startswith(("EcrKmsKey", "EcrRepositoriesRead")) for s in deployer_policy(run))
+    assert not any(s.startswith(("EcrKmsKey", "EcrRepositoriesRead", "EcrRepositoryImagesRead")) for s in deployer_policy(run))
     assert "StackKeyManage" in deployer_policy(run)
 
 

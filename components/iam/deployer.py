@@ -338,10 +338,13 @@ def _ecr_statements(scope: DeployerScope) -> list[Statement]:
             allow("EcrKmsKeyGrant", ["kms:CreateGrant"], [scope.ecr_kms_key_arn], {"Bool": {"kms:GrantIsForAWSResource": "true"}})
         )
     if scope.lists_repositories:
-        # DescribeRepositories without names: whether the repository exists already, and how it
-        # is encrypted, before the component asks for an encryption ECR cannot change.
+        # Whether the repository exists already, and how it is encrypted, before the component
+        # asks for an encryption ECR cannot change: DescribeRepositories without names lists the
+        # region's repositories; reading this one (pulumi-aws's ecr.get_repository) also lists its
+        # newest image tags (DescribeImages).
         p, r, a = scope.partition, scope.region, scope.account_id
         statements.append(allow("EcrRepositoriesRead", ["ecr:DescribeRepositories"], [f"arn:{p}:ecr:{r}:{a}:repository/*"]))
+        statements.append(allow("EcrRepositoryImagesRead", ["ecr:DescribeImages"], [repository]))
     return statements
 
 
