@@ -102,7 +102,9 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         """Create the children and set every output."""
         s = self._settings
         self._encryption_key_arn = self._encryption_key()
-        self.encryption_key_arn = self._encryption_key_arn or pulumi.Output.from_input(None)
+        self.encryption_key_arn = (
+            self._encryption_key_arn if self._encryption_key_arn is not None else pulumi.Output.from_input(None)
+        )
         execution_role = self._execution_role()
         repository, self.image_uri = pinned_image(
             self,
