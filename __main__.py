@@ -51,6 +51,8 @@ def main() -> None:
     pulumi.export("alarmArns", runtime.alarm_arns)
     pulumi.export("dashboardUrl", runtime.dashboard_url)
     pulumi.export("encryptionKeyArn", runtime.encryption_key_arn)
+    pulumi.export("memoryId", runtime.memory_id)
+    pulumi.export("memoryArn", runtime.memory_arn)
 
 
 main()

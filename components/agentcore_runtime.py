@@ -9,6 +9,7 @@ builder and child.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
@@ -23,11 +24,13 @@ from .errors import ConfigError
 from .iam.arns import ecr_repository_arn
 from .iam.documents import Statement, document
 from .iam.kms import ROTATION_PERIOD_DAYS, stack_key_policy
+from .iam.memory import execution_memory_statements
 from .iam.runtime import execution_core_statements, execution_trust_policy
 from .iam.telemetry import execution_role_telemetry_statements
 from .image import pinned_image
 from .image_ref import parse_image_uri
 from .invoke_command import invoke_command
+from .memory import Strategy, existing_memory, memory_environment, memory_name
 from .names import DEFAULT_ENDPOINT, derive_runtime_name, execution_role_name, resource_slug, stack_key_alias_name
 from .observability.resources import RuntimeObservability, RuntimeObservabilityArgs
 from .outputs import register_annotated_outputs
@@ -75,6 +78,10 @@ class AgentCoreRuntime(pulumi.ComponentResource):
     encryption_key_arn: pulumi.Output[Optional[str]]
     """The KMS key the repository, the log groups and Memory are encrypted with (the stack's own or
     the brought one), when `encryption.kms_key` is set."""
+    memory_id: pulumi.Output[Optional[str]]
+    """Id of the agent's AgentCore Memory (created or brought), when `memory.enabled` is set."""
+    memory_arn: pulumi.Output[Optional[str]]
+    """ARN of the agent's AgentCore Memory, when `memory.enabled` is set."""
 
     def __init__(self, name: str, args: AgentCoreRuntimeArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -105,6 +112,9 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         self.encryption_key_arn = (
             self._encryption_key_arn if self._encryption_key_arn is not None else pulumi.Output.from_input(None)
         )
+        memory = self._memory()
+        self.memory_id = memory.id if memory else pulumi.Output.from_input(None)
+        self.memory_arn = memory.arn if memory else pulumi.Output.from_input(None)
         execution_role = self._execution_role()
         repository, self.image_uri = pinned_image(
             self,
@@ -120,10 +130,10 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             f"{self._name}-execution-policy",
             role=execution_role.name,
             name="agentcore-runtime",
-            policy=self._aws.apply(lambda ctx: json.dumps(document(self._execution_statements(ctx)))),
+            policy=self._execution_policy(memory),
             opts=self._opts(),
         )
-        runtime = self._runtime(execution_role, execution_policy)
+        runtime = self._runtime(execution_role, execution_policy, memory)
         endpoint = self._endpoint(runtime)
         self._observability(runtime)
         self._post_deploy_check(runtime, endpoint)
@@ -153,6 +163,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             brought = e.kms_key
             return self._aws.apply(lambda ctx: _key_in_region(brought, ctx))
         runtime_name = self._runtime_name
+        memory_encrypted = self._settings.memory.creates
         key = aws.kms.Key(
             f"{self._name}-key",
             description=f"Encrypts the {runtime_name} runtime's image repository, log groups and memory",
@@ -160,7 +171,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             rotation_period_in_days=ROTATION_PERIOD_DAYS,
             deletion_window_in_days=e.deletion_window_days,
             policy=self._aws.apply(
-                lambda ctx: json.dumps(stack_key_policy(**ctx.scope(runtime_name), memory=False))
+                lambda ctx: json.dumps(stack_key_policy(**ctx.scope(runtime_name), memory=memory_encrypted))
             ),
             tags=self._tags,
             # Log groups kept after destroy stay readable only while their key exists.
@@ -173,6 +184,31 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             opts=self._opts(),
         )
         return key.arn
+
+    # -- memory ----------------------------------------------------------------------------------
+
+    def _memory(self) -> "_Memory | None":
+        """The agent's memory: created here (named after the runtime, encrypted with the stack's
+        key when there is one, with the built-in strategies configured), or the one
+        `memory.existing` names, checked to be in the stack's partition, region and account."""
+        m = self._settings.memory
+        if not m.enabled:
+            return None
+        if m.existing is not None:
+            existing = m.existing
+            ref = self._aws.apply(lambda ctx: _existing_memory(existing, ctx))
+            return _Memory(id=ref.apply(lambda r: r[0]), arn=ref.apply(lambda r: r[1]), key_arn=None)
+        created = agentcore.Memory(
+            f"{self._name}-memory",
+            name=memory_name(self._runtime_name),
+            description=m.description or f"Conversations of the {self._runtime_name} runtime's agent",
+            event_expiry_duration=m.event_expiry_days,
+            encryption_key_arn=self._encryption_key_arn,
+            memory_strategies=[_strategy(s) for s in m.strategies] or None,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        return _Memory(id=created.memory_id, arn=created.memory_arn, key_arn=self._encryption_key_arn)
 
     # -- execution role ------------------------------------------------------------------------
 
@@ -188,10 +224,25 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             opts=self._opts(),
         )
 
-    def _execution_statements(self, ctx: AwsContext) -> list[Statement]:
+    def _execution_policy(self, memory: "_Memory | None") -> pulumi.Output[str]:
+        if memory is None:
+            return self._aws.apply(lambda ctx: json.dumps(document(self._execution_statements(ctx))))
+        return pulumi.Output.all(ctx=self._aws, memory_arn=memory.arn, key_arn=memory.key_arn).apply(
+            lambda v: json.dumps(document(self._execution_statements(v["ctx"], v["memory_arn"], v["key_arn"])))
+        )
+
+    def _execution_statements(self, ctx: AwsContext, memory_arn: str | None = None, memory_key_arn: str | None = None) -> list[Statement]:
         """The execution role's permissions: image pull, identity and models, then telemetry (without
-        `logs:CreateLogGroup` when the observability child creates the runtime's log groups)."""
+        `logs:CreateLogGroup` when the observability child creates the runtime's log groups), then
+        the memory's events and records, on that memory only."""
         s = self._settings
+        memory_statements = (
+            execution_memory_statements(
+                **ctx.where(), memory_arn=memory_arn, long_term=bool(s.memory.strategies), key_arn=memory_key_arn
+            )
+            if memory_arn is not None
+            else []
+        )
         return [
             *execution_core_statements(
                 **ctx.scope(self._runtime_name),
@@ -202,6 +253,7 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             *execution_role_telemetry_statements(
                 **ctx.scope(self._runtime_name), log_groups_precreated=s.observability.runtime_logs
             ),
+            *memory_statements,
         ]
 
     def _pull_repository_arn(self, ctx: AwsContext) -> str | None:
@@ -212,11 +264,15 @@ class AgentCoreRuntime(pulumi.ComponentResource):
 
     # -- runtime and endpoint --------------------------------------------------------------------
 
-    def _runtime(self, execution_role: aws.iam.Role, execution_policy: aws.iam.RolePolicy) -> agentcore.Runtime:
+    def _runtime(
+        self, execution_role: aws.iam.Role, execution_policy: aws.iam.RolePolicy, memory: "_Memory | None"
+    ) -> agentcore.Runtime:
         s = self._settings
-        environment = self._aws.apply(
-            lambda ctx: {
-                **managed_environment(region=ctx.region, model_id=s.model_id, log_level=s.log_level),
+        strategies = s.memory.strategies
+        environment = pulumi.Output.all(ctx=self._aws, memory_id=memory.id if memory else None).apply(
+            lambda v: {
+                **managed_environment(region=v["ctx"].region, model_id=s.model_id, log_level=s.log_level),
+                **(memory_environment(v["memory_id"], strategies) if memory else {}),
                 **s.environment_variables,
             }
         )
@@ -343,6 +399,37 @@ class AgentCoreRuntime(pulumi.ComponentResource):
             ),
         )
         return deployer.role.arn
+
+
+@dataclass(frozen=True)
+class _Memory:
+    """The agent's memory as the rest of the component uses it; `key_arn`: the key a memory
+    created here is encrypted with (None for a brought memory, whose key the stack does not know)."""
+
+    id: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str] | None
+
+
+_STRATEGY_ARGS: dict[str, Any] = {
+    "semantic_memory_strategy": agentcore.MemorySemanticMemoryStrategyArgs,
+    "summary_memory_strategy": agentcore.MemorySummaryMemoryStrategyArgs,
+    "user_preference_memory_strategy": agentcore.MemoryUserPreferenceMemoryStrategyArgs,
+}
+
+
+def _strategy(strategy: Strategy) -> agentcore.MemoryStrategyArgs:
+    """One built-in strategy writing to its namespace template (`namespaceTemplates`: the API's
+    `namespaces` is its legacy name)."""
+    member = _STRATEGY_ARGS[strategy.kind](name=strategy.name, namespace_templates=[strategy.namespace])
+    return agentcore.MemoryStrategyArgs(**{strategy.kind: member})
+
+
+def _existing_memory(value: str, ctx: AwsContext) -> tuple[str, str]:
+    try:
+        return existing_memory(value, **ctx.where())
+    except ValueError as exc:
+        raise ConfigError.single(f"{arg_path(('memory', 'existing'))} (agentcore:existingMemory)", str(exc)) from None
 
 
 def _key_in_region(key_arn: str, ctx: AwsContext) -> str:

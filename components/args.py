@@ -143,6 +143,26 @@ class EncryptionArgs(TypedDict, total=False):
     """Encrypt the ECR repository with the key (false keeps an existing repository as it is)."""
 
 
+class MemoryArgs(TypedDict, total=False):
+    """AgentCore Memory for the agent's conversations: a memory the component creates (or one that
+    exists), its id passed to the container, and the execution role allowed to use it."""
+
+    enabled: bool
+    """Give the agent a memory (docs/memory.md)."""
+    event_expiry_days: int
+    """Days Memory keeps each conversation event (short-term memory), 3-365."""
+    description: str
+    """Description of the memory, 1-4096 characters."""
+    semantic_namespace: str
+    """Long-term memory: a semantic strategy extracts facts into this namespace template, which must contain `{actorId}` (e.g. `/users/{actorId}/facts`)."""
+    summary_namespace: str
+    """Long-term memory: a summary strategy writes session summaries into this namespace template (e.g. `/users/{actorId}/sessions/{sessionId}`)."""
+    user_preference_namespace: str
+    """Long-term memory: a user-preference strategy writes preferences into this namespace template (e.g. `/users/{actorId}/preferences`)."""
+    existing: str
+    """Use this memory (its id, or its ARN in the stack's account and region) instead of creating one; the namespaces then name those its strategies write to."""
+
+
 class GithubOidcArgs(TypedDict):
     """Let GitHub Actions runs of one repository assume the deployer role, without stored keys."""
 
@@ -261,6 +281,8 @@ class AgentCoreRuntimeArgs(TypedDict):
     """ECR repository settings (when the component builds the image)."""
     encryption: NotRequired[EncryptionArgs]
     """Customer-managed KMS encryption (the stack's own key or yours)."""
+    memory: NotRequired[MemoryArgs]
+    """AgentCore Memory: conversations that outlive a session's microVM, and long-term memory."""
     production: NotRequired[bool]
     """A production stack: the deployer role must name who may assume it."""
     deployer: NotRequired[DeployerArgs]

@@ -1,11 +1,13 @@
 """The container environment the component sets on the runtime, and the names it reserves.
 
-The agent in agent_image/ reads AWS_REGION, MODEL_ID and LOG_LEVEL; the image's
+The agent in agent_image/ reads AWS_REGION, MODEL_ID and LOG_LEVEL (and, with memory on, the
+variables of `components.memory`); the image's
 `opentelemetry-instrument` (ADOT) wrapper reads the rest, so that it exports what the
 observability resources expect. A user's own variables may not shadow any of them.
 """
 
 from .args import LogLevel
+from .memory import MEMORY_ENV_VARS
 
 
 def container_otel_environment() -> dict[str, str]:
@@ -30,7 +32,9 @@ def container_otel_environment() -> dict[str, str]:
     }
 
 
-MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL", *container_otel_environment())
+# The memory variables are set only with `memory` on, but always reserved (and counted against
+# AgentCore's limit), so turning memory on never collides with, or overflows, a user's variables.
+MANAGED_ENV_VARS = ("AWS_REGION", "MODEL_ID", "LOG_LEVEL", *container_otel_environment(), *MEMORY_ENV_VARS)
 # Would contradict AWS_REGION for SDKs that read it first.
 SHADOWING_ENV_VARS = ("AWS_DEFAULT_REGION",)
 CREDENTIAL_ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")

@@ -17,10 +17,11 @@ import pulumi_aws as aws
 
 from .aws_context import AwsContext
 from .github_oidc import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL
-from .iam.arns import policy_arn, role_arn
+from .iam.arns import memory_arn_pattern, policy_arn, role_arn
 from .iam.deployer import DeployerScope, GithubTrust, deployer_statements, deployer_trust_policy
 from .iam.documents import document
 from .iam.telemetry import deployer_telemetry_statements
+from .memory import memory_name
 from .names import deployer_role_name, deployer_telemetry_policy_name, stack_key_alias_name
 from .settings import RuntimeSettings
 
@@ -161,6 +162,12 @@ class Deployer:
             subnet_ids=tuple(subnet_ids),
             security_group_ids=tuple(security_group_ids),
             post_deploy_check_qualifier=s.post_deploy_check_qualifier,
+            memory_arn_pattern=(
+                memory_arn_pattern(ctx.partition, ctx.region, ctx.account_id, memory_name(self._in.runtime_name))
+                if s.memory.creates
+                else None
+            ),
+            memory_key_arn=encryption_key_arn if s.memory.creates else None,
         )
 
     def _telemetry_policy(self) -> None:

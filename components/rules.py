@@ -73,6 +73,7 @@ def _relational_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Proble
         *_image_problems(s, given),
         *_deployer_problems(s, given),
         *_encryption_problems(s, given),
+        *_memory_problems(s, given),
         *_traces_problems(s),
         *(
             (("observability", name), f"has no effect while <<observability.{switch}>> is false")
@@ -218,6 +219,22 @@ def _encryption_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Proble
     if s.observability.log_kms_key_arn is not None:
         problems.append((("observability", "log_kms_key_arn"), "set either this or <<encryption.kms_key>> (which also encrypts the log groups), not both"))
     return problems
+
+
+def _memory_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Problems:
+    """Memory's settings only with memory on; the settings of a memory the stack creates not with
+    a brought one (the stack does not manage that memory)."""
+    m = s.memory
+    stated = given.get("memory") or {}
+    if not m.enabled:
+        return [(("memory", field), "has no effect while <<memory.enabled>> is false") for field in stated if field != "enabled"]
+    if m.existing is None:
+        return []
+    return [
+        (("memory", field), "applies only to a memory this stack creates; remove it, or remove <<memory.existing>>")
+        for field in ("event_expiry_days", "description")
+        if field in stated
+    ]
 
 
 _REFERENCE = re.compile(r"<<([a-z_.]+)>>")

@@ -17,6 +17,7 @@ from .bedrock_models import classify_model_id
 from .container_environment import CREDENTIAL_ENV_VARS, MANAGED_ENV_VARS, SHADOWING_ENV_VARS
 from .github_oidc import GITHUB_OIDC_HOST
 from .image_ref import parse_image_uri
+from .memory import STRATEGY_KINDS, Strategy, memory_id_problem, namespace_problem
 from .names import DEFAULT_ENDPOINT, agentcore_name_problem, ecr_repository_name_problem
 from .observability.settings import ObservabilityConfig
 from .schema import bounds, default
@@ -294,6 +295,56 @@ class EncryptionSettings(_Model):
         return None if self.kms_key in (None, STACK_KEY) else self.kms_key
 
 
+class MemorySettings(_Model):
+    enabled: bool = default("memory.enabled")
+    event_expiry_days: int = default("memory.event_expiry_days")
+    description: str | None = default("memory.description")
+    semantic_namespace: str | None = default("memory.semantic_namespace")
+    summary_namespace: str | None = default("memory.summary_namespace")
+    user_preference_namespace: str | None = default("memory.user_preference_namespace")
+    existing: str | None = default("memory.existing")
+
+    @field_validator("event_expiry_days")
+    @classmethod
+    def _expiry(cls, value: int) -> int:
+        return _in_range("memory.event_expiry_days", value, "days", " (AgentCore Memory's event expiry)")
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        return _length("memory.description", value)
+
+    @field_validator("semantic_namespace", "summary_namespace", "user_preference_namespace")
+    @classmethod
+    def _namespace(cls, value: str | None) -> str | None:
+        problem = namespace_problem(value) if value is not None else None
+        if problem:
+            raise _fail("memory_namespace", problem)
+        return value
+
+    @field_validator("existing")
+    @classmethod
+    def _existing(cls, value: str | None) -> str | None:
+        problem = memory_id_problem(value) if value is not None else None
+        if problem:
+            raise _fail("memory_id", problem)
+        return value
+
+    @property
+    def creates(self) -> bool:
+        """Whether the stack creates (and manages) the memory."""
+        return self.enabled and self.existing is None
+
+    @property
+    def strategies(self) -> tuple[Strategy, ...]:
+        """The long-term strategies configured, in a fixed order."""
+        return tuple(
+            Strategy(kind, name, getattr(self, field))
+            for field, kind, name in STRATEGY_KINDS
+            if getattr(self, field) is not None
+        )
+
+
 class GithubSettings(_Model):
     repository: str
     branches: tuple[str, ...] = default("deployer.github.branches")
@@ -403,6 +454,7 @@ class RuntimeSettings(_Model):
     image: ImageSettings = ImageSettings()
     repository: RepositorySettings = RepositorySettings()
     encryption: EncryptionSettings = EncryptionSettings()
+    memory: MemorySettings = MemorySettings()
     production: bool = default("production")
     deployer: DeployerSettings = DeployerSettings()
     permissions_boundary_arn: str | None = default("permissions_boundary_arn")
@@ -460,7 +512,7 @@ class RuntimeSettings(_Model):
                 reserved = ", ".join((*MANAGED_ENV_VARS, *SHADOWING_ENV_VARS))
                 raise _fail(
                     "env_reserved",
-                    f"{key} is set by the component (region, model, log level and the OpenTelemetry "
+                    f"{key} is set by the component (region, model, log level, memory and the OpenTelemetry "
                     f"setup the observability resources expect); reserved names: {reserved}",
                 )
             if key in CREDENTIAL_ENV_VARS:

@@ -1,4 +1,4 @@
-"""The aws-native inputs of every program run (Runtime, RuntimeEndpoint and the log-delivery
+"""The aws-native inputs of every program run (Runtime, RuntimeEndpoint, Memory and the log-delivery
 resources), checked against the CloudFormation resource schemas cfn-lint ships, so a wrong field
 name, enum value or pattern fails here instead of at deploy time (the schema lookup and the check
 are in `tests.testkit.cfn_schemas`)."""
@@ -17,6 +17,7 @@ from tests.testkit.pulumi_mocks import Run
 TYPES = {
     "aws-native:bedrockagentcore:Runtime": "AWS::BedrockAgentCore::Runtime",
     "aws-native:bedrockagentcore:RuntimeEndpoint": "AWS::BedrockAgentCore::RuntimeEndpoint",
+    "aws-native:bedrockagentcore:Memory": "AWS::BedrockAgentCore::Memory",
     "aws-native:logs:DeliverySource": "AWS::Logs::DeliverySource",
     "aws-native:logs:DeliveryDestination": "AWS::Logs::DeliveryDestination",
     "aws-native:logs:Delivery": "AWS::Logs::Delivery",
@@ -65,6 +66,9 @@ def test_the_check_catches_wrong_names_enums_and_patterns(runs: dict[str, Run]) 
     [source] = [r for r in runs["prod"].of_type("aws-native:logs:DeliverySource") if r.inputs["logType"] == "TRACES"]
     assert cfn_errors("AWS::Logs::DeliverySource", "us-east-1", {**source.inputs, "tags": {"a": "b"}})
     assert cfn_errors("AWS::Logs::DeliverySource", "us-east-1", {**source.inputs, "name": "x" * 61})
+    memory = dict(runs["prod"].one("aws-native:bedrockagentcore:Memory").inputs)
+    assert cfn_errors("AWS::BedrockAgentCore::Memory", "us-east-1", {**memory, "eventExpiryDuration": 400})
+    assert cfn_errors("AWS::BedrockAgentCore::Memory", "us-east-1", {**memory, "name": "agent-memory"})
     destination = runs["prod"].of_type("aws-native:logs:DeliveryDestination")[0]
     assert cfn_errors("AWS::Logs::DeliveryDestination", "us-east-1", {**destination.inputs, "destinationArn": "x"})
 

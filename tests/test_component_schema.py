@@ -60,7 +60,7 @@ def test_schema_inputs(schema: dict[str, Any]) -> None:
         "modelId", "additionalModelIds", "runtimeName", "description", "environment", "logLevel", "protocol",
         "lifecycle", "network", "environmentVariables", "requestHeaderAllowlist", "jwtAuthorizer", "endpoint",
         "image", "repository", "deployer", "permissionsBoundaryArn", "tags", "observability", "postDeployCheck",
-        "encryption", "production",
+        "encryption", "memory", "production",
     }
     assert all(prop.get("description") for prop in inputs.values())
     # Settings that shape names and policies are plain (known at construction, validated at preview).
@@ -95,6 +95,7 @@ def test_schema_outputs(schema: dict[str, Any]) -> None:
         "runtimeArn", "runtimeId", "runtimeVersion", "runtimeName", "endpointArn", "repositoryUrl",
         "imageUri", "executionRoleArn", "deployerRoleArn", "invokeCommand",
         "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns", "dashboardUrl", "encryptionKeyArn",
+        "memoryId", "memoryArn",
     }
     # Outputs that exist only with an endpoint, a built image, a deployer role or a dashboard are optional.
     assert set(resource["required"]) == {

@@ -134,7 +134,11 @@ def test_the_key_policy_grants_exactly_the_services_that_use_it_in_this_account_
     partition, region = run.mocks.partition, run.mocks.region
     root = {"AWS": f"arn:{partition}:iam::{ACCOUNT_ID}:root"}
     policy = sids(key_policy(run))
-    assert set(policy) == {"AccountAdministersKey", "EcrRepositoryViaEcr", "StackLogGroupsViaCloudWatchLogs"}  # no Memory yet
+    # Both runs create a memory (dev's and prod's stack files turn it on), encrypted with the key.
+    assert set(policy) == {"AccountAdministersKey", "EcrRepositoryViaEcr", "StackLogGroupsViaCloudWatchLogs", "MemoryViaAgentCore"}
+    memory = policy["MemoryViaAgentCore"]
+    assert memory["Principal"] == root
+    assert memory["Condition"]["StringEquals"]["kms:ViaService"] == f"bedrock-agentcore.{region}.amazonaws.com"
     # The account administers the key (no lockout) and never uses it directly.
     admin = policy["AccountAdministersKey"]
     assert admin["Principal"] == root and "Condition" not in admin and "kms:PutKeyPolicy" in admin["Action"]
@@ -224,13 +228,23 @@ def test_a_brought_key_is_used_not_managed(runs: dict[str, Run], variant: str) -
 
 
 @pytest.mark.parametrize("variant", STACK_KEY_RUNS + BYO_KEY_RUNS + NO_KEY_RUNS)
-def test_the_execution_role_needs_no_kms_permission(runs: dict[str, Run], variant: str) -> None:
+def test_the_execution_role_uses_the_key_only_for_its_memory_through_agentcore(runs: dict[str, Run], variant: str) -> None:
     """ECR decrypts layers for a pull under its own grants; CloudWatch Logs encrypts what the
-    runtime writes as its own service principal: the runtime's role never calls KMS."""
+    runtime writes as its own service principal. Memory encrypts and decrypts events with the
+    caller's credentials, so the runtime's role may use the key, but only through AgentCore."""
     run = runs[variant]
     [execution] = [r for r in run.of_type(ROLE_POLICY) if r.name.endswith("execution-policy")]
-    actions = {a for s in json.loads(execution.inputs["policy"])["Statement"] for a in as_list(s["Action"])}
-    assert actions and not any(a.startswith("kms:") for a in actions)
+    statements = json.loads(execution.inputs["policy"])["Statement"]
+    kms = [s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    if variant in NO_KEY_RUNS:
+        assert statements and kms == []
+        return
+    [memory_key] = kms
+    assert memory_key["Sid"] == "MemoryKey"
+    assert sorted(as_list(memory_key["Action"])) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert memory_key["Resource"] == [run.outputs["encryptionKeyArn"]]
+    assert memory_key["Resource"] == ([BYO_KEY] if variant in BYO_KEY_RUNS else [key_arn(run)])
+    assert memory_key["Condition"]["StringEquals"]["kms:ViaService"] == f"bedrock-agentcore.{run.mocks.region}.amazonaws.com"
 
 
 # --- a brought key and bad values ------------------------------------------------------------------

@@ -41,7 +41,9 @@ OUTPUT_NAMES = {
     "runtimeName", "runtimeArn", "runtimeId", "runtimeVersion", "endpointArn", "repositoryUrl",
     "imageUri", "executionRoleArn", "deployerRoleArn", "invokeCommand",
     "runtimeLogGroupNames", "vendedLogGroupNames", "alarmArns", "dashboardUrl", "encryptionKeyArn",
+    "memoryId", "memoryArn",
 }
+MEMORY_NAMESPACES = {"dev": "[]", "prod": '["/users/{actorId}/facts","/users/{actorId}/preferences"]'}
 # The OpenTelemetry setup the image's `opentelemetry-instrument` wrapper needs (tests/test_arm64.py
 # runs the image's CMD with these names).
 OTEL_ENVIRONMENT = {
@@ -123,6 +125,8 @@ def test_children_and_parents(runs: dict[str, Run], stack: str) -> None:
             (ENDPOINT, "agentcore-endpoint"),
             (OBSERVABILITY, "agentcore-observability"),
             ("pulumi-python:dynamic/agentcore:RuntimeCheck", "agentcore-post-deploy-check"),
+            # Both stack files turn on AgentCore Memory.
+            ("aws-native:bedrockagentcore:Memory", "agentcore-memory"),
             # prod's own KMS key (agentcore:encryptionKey: stack) and its alias; dev has none.
             *([("aws:kms/key:Key", "agentcore-key"), ("aws:kms/alias:Alias", "agentcore-key-alias")] if stack == "prod" else []),
         ]
@@ -215,6 +219,9 @@ def test_runtime_settings_follow_the_stack(runs: dict[str, Run], stack: str) -> 
         "MODEL_ID": config["agentcore:modelId"],
         "LOG_LEVEL": config["agentcore:logLevel"],
         **OTEL_ENVIRONMENT,
+        # The memory both stack files turn on; prod's long-term strategies' namespaces.
+        "BEDROCK_AGENTCORE_MEMORY_ID": run.one("aws-native:bedrockagentcore:Memory").outputs["memoryId"],
+        "MEMORY_LONG_TERM_NAMESPACES": MEMORY_NAMESPACES[stack],
         **config["agentcore:environmentVariables"],
     }
     assert "authorizerConfiguration" not in runtime and "requestHeaderConfiguration" not in runtime
@@ -438,6 +445,8 @@ def test_outputs(runs: dict[str, Run], stack: str) -> None:
     if stack == "prod":
         assert out["encryptionKeyArn"] == run.one("aws:kms/key:Key").outputs["arn"]
     runtime, endpoint = run.one(RUNTIME).outputs, run.one(ENDPOINT).outputs
+    memory = run.one("aws-native:bedrockagentcore:Memory").outputs
+    assert (out["memoryId"], out["memoryArn"]) == (memory["memoryId"], memory["memoryArn"])
     assert out["runtimeArn"] == runtime["agentRuntimeArn"]
     assert out["runtimeId"] == runtime["agentRuntimeId"]
     assert out["runtimeVersion"] == runtime["agentRuntimeVersion"]

@@ -5,6 +5,8 @@
 - `runtime`: the execution role's trust and permissions (image pull, identity, models);
 - `deployer`: the deployer role's trust (principals, GitHub OIDC) and permissions;
 - `kms`: the stack's own KMS key: its key policy and the deployer's share;
+- `memory`: AgentCore Memory's share of both roles (the runtime's events and records, the
+  deployer's management of the stack's memory);
 - `telemetry`: both roles' share for logs, traces and metrics, and the resource policies the
   log-delivery and X-Ray services need.
 

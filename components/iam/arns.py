@@ -31,3 +31,13 @@ def ecr_repository_arn(partition: str, region: str, account_id: str, repository_
 
 def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
     return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
+
+
+def memory_arn(partition: str, region: str, account_id: str, memory_id: str) -> str:
+    return f"arn:{partition}:bedrock-agentcore:{region}:{account_id}:memory/{memory_id}"
+
+
+def memory_arn_pattern(partition: str, region: str, account_id: str, name: str) -> str:
+    """Matches the ARN of the memory named `name` (`memory/<name>-<10 chars>`) and of no other:
+    memory names have no hyphen."""
+    return memory_arn(partition, region, account_id, f"{name}-*")

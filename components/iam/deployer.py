@@ -16,6 +16,7 @@ from ..github_oidc import GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST
 from .arns import ecr_repository_arn, runtime_arn_pattern, workload_identity_arn_pattern, workload_identity_directory_arn
 from .documents import PolicyDocument, Statement, allow, document
 from .kms import deployer_stack_key_statements
+from .memory import deployer_memory_statements
 from .runtime import AGENTCORE_SERVICE
 
 
@@ -132,6 +133,9 @@ class DeployerScope:
     stack_key_alias: str | None = None
     # The repository check before encrypting it (`components.image`) lists the region's repositories.
     lists_repositories: bool = False
+    # The memory the stack creates (its ARN pattern) and the key it is encrypted with; None: none.
+    memory_arn_pattern: str | None = None
+    memory_key_arn: str | None = None
 
 
 # IAM write actions on the execution role that accept the `iam:PermissionsBoundary` condition.
@@ -164,7 +168,21 @@ def deployer_statements(scope: DeployerScope) -> list[Statement]:
         *_state_statements(scope),
         *_post_deploy_check_statements(scope),
         *_stack_key_statements(scope),
+        *_memory_statements(scope),
     ]
+
+
+def _memory_statements(scope: DeployerScope) -> list[Statement]:
+    """The stack's memory (`memory.deployer_memory_statements`), when it creates one."""
+    if scope.memory_arn_pattern is None:
+        return []
+    return deployer_memory_statements(
+        partition=scope.partition,
+        region=scope.region,
+        account_id=scope.account_id,
+        memory_arn_pattern=scope.memory_arn_pattern,
+        key_arn=scope.memory_key_arn,
+    )
 
 
 def _stack_key_statements(scope: DeployerScope) -> list[Statement]:

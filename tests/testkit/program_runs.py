@@ -1,7 +1,8 @@
 """The program runs the schema and IAM checks cover: both real stacks, and variants of dev that
 switch on every optional path (GitHub OIDC, boundary, state backend, KMS keys per resource, the
-stack's own key, a brought key in a production stack, bring-your-own images, VPC, JWT, other
-protocols, GovCloud, no deployer, observability off or with a KMS key and an alarm topic)."""
+stack's own key, a brought key in a production stack, bring-your-own images, a brought memory,
+VPC, JWT, other protocols, GovCloud, no deployer, observability off or with a KMS key and an alarm
+topic)."""
 
 from functools import cache
 from typing import Any
@@ -13,6 +14,7 @@ from tests.testkit.pulumi_mocks import Run, run_program
 DIGEST = "sha256:" + "5e" * 32
 BOUNDARY = "arn:aws:iam::123456789012:policy/DeveloperBoundary"
 BYO_KEY = "arn:aws:kms:us-west-2:123456789012:key/7c1f0e2d-3b4a-5968-8776-a5b4c3d2e1f0"
+BYO_MEMORY_ARN = "arn:aws:bedrock-agentcore:us-west-2:123456789012:memory/shared_memory-a1B2c3D4e5"
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "github-oidc": {
@@ -91,6 +93,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:production": True,
         "agentcore:deployerTrustedPrincipalArns": ["arn:aws:iam::123456789012:role/platform/deployers"],
         "agentcore:observability": {"usageLogs": True},
+    },
+    # A memory that exists already (by ARN), with the namespace its semantic strategy writes;
+    # dev's expiry applies only to a memory the stack creates: reset to its default.
+    "byo-memory": {
+        "agentcore:existingMemory": BYO_MEMORY_ARN,
+        "agentcore:memoryEventExpiryDays": 30,
+        "agentcore:memorySemanticNamespace": "/tenants/{actorId}/facts",
     },
     "minimal": {
         "agentcore:deployerRole": False,

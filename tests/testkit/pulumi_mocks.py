@@ -181,6 +181,16 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "targetVersion": version,
                 "status": "READY",
             }
+        if typ == "aws-native:bedrockagentcore:Memory":
+            # AgentCore names a memory's id `<name>-<10 letters or digits>`.
+            name = inputs["name"]
+            memory_id = f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
+            return f"arn:{p}:bedrock-agentcore:{r}:{a}:memory/{memory_id}", {
+                **inputs,
+                "memoryId": memory_id,
+                "memoryArn": f"arn:{p}:bedrock-agentcore:{r}:{a}:memory/{memory_id}",
+                "status": "ACTIVE",
+            }
         logs = f"arn:{p}:logs:{r}:{a}"
         if typ == "aws:cloudwatch/logGroup:LogGroup":
             name = inputs["name"]
