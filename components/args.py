@@ -218,7 +218,7 @@ class ObservabilityArgs(TypedDict, total=False):
     usage_logs: bool
     """Deliver the runtime's USAGE_LOGS into a managed log group."""
     traces: bool
-    """Deliver the runtime's TRACES to X-Ray (spans carry prompts and answers). Needs CloudWatch Transaction Search in the account and region: `transaction_search`, or `transaction_search_enabled_in_region`."""
+    """Deliver the runtime's TRACES to X-Ray (the agent redacts prompts, answers and tool data in its spans: docs/observability.md). Needs CloudWatch Transaction Search in the account and region: `transaction_search`, or `transaction_search_enabled_in_region`."""
     transaction_search: bool
     """Turn on CloudWatch Transaction Search for the account and region, and keep it on when the stack is destroyed (one stack per account)."""
     transaction_search_enabled_in_region: bool
