@@ -13,6 +13,7 @@ One module per concern, imported by ``tests/`` and ``bench/`` alike:
 - ``otlp_sink``: a loopback OTLP/HTTP receiver that decodes exported spans.
 - ``sse``: a strict parser of the agent's server-sent events.
 - ``arm64_env``: the aarch64 interpreter and locked site the ARM64 proof runs the agent in.
+- ``policy_pack``: the policy pack's analyzer service, driven as the Pulumi engine drives it.
 - ``mutation``: mutation testing of the agent and the component's builders (cosmic-ray, on demand).
 - ``pulumi_mocks``, ``program_runs``, ``resource_snapshot``: the Pulumi mock engine, the program
   runs and the resource record the infrastructure tests share; ``bootstrap_runs``, the state-backend
