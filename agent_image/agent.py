@@ -33,6 +33,7 @@ import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing, asynccontextmanager
 
@@ -52,14 +53,16 @@ from agentcore_agent import errors, identity, logs
 from agentcore_agent.contract import ACCESS_TOKEN_HEADER, IDENTITY_WAT_HEADER, REQUEST_ID_HEADER, SESSION_HEADER
 from agentcore_agent.errors import ApiError
 from agentcore_agent.health import background
+from agentcore_agent.memory import ConversationMemory, InvalidActor, actor_id
 from agentcore_agent.payload import Invocation, parse_invocation
 from agentcore_agent.retry import ThrottleRetryBudget
 from agentcore_agent.sessions import SessionStore
 from agentcore_agent.settings import ConfigError, Settings
 from agentcore_agent.tools import BUILTIN_TOOLS
-from agentcore_agent.turns import Delta, Final, run_turn
+from agentcore_agent.turns import AfterTurn, BeforeTurn, Delta, Final, run_turn
 
 MAX_SESSION_ID_CHARS = 256
+ACTOR_SEPARATOR = "|"
 logger = logging.getLogger("agent")
 
 try:
@@ -85,8 +88,9 @@ model = BedrockModel(
 )
 
 
-def new_agent(session_id: str) -> Agent:
+def new_agent(session_key: str) -> Agent:
     """A fresh conversation sharing the one model client; quiet (no stdout printing)."""
+    session_id = session_key.rpartition(ACTOR_SEPARATOR)[2]
     return Agent(
         model=model,
         tools=list(BUILTIN_TOOLS),
@@ -99,6 +103,20 @@ def new_agent(session_id: str) -> Agent:
 
 
 sessions: SessionStore[Agent] = SessionStore(new_agent, settings.max_sessions)
+
+# AgentCore Memory, when the component gave the runtime one (agentcore_agent.memory).
+memory = (
+    ConversationMemory(
+        boto3.Session(region_name=settings.region).client(
+            "bedrock-agentcore",
+            config=Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10),
+        ),
+        settings.memory_id,
+        settings.memory_namespaces,
+    )
+    if settings.memory_id
+    else None
+)
 
 
 async def ping(request: Request) -> Response:
@@ -129,6 +147,11 @@ async def invocations(request: Request) -> Response:
     if isinstance(parsed, ApiError):
         return _error(request, parsed, known)
 
+    try:
+        actor = actor_id(request.headers) if memory is not None else None
+    except InvalidActor as invalid:
+        return _error(request, ApiError(400, "invalid_actor_id", str(invalid)), known)
+
     session_id = requested or str(uuid.uuid4())
     identity.publish(
         request.headers.get(REQUEST_ID_HEADER) or "",
@@ -136,6 +159,7 @@ async def invocations(request: Request) -> Response:
         request.headers.get(IDENTITY_WAT_HEADER) or request.headers.get(ACCESS_TOKEN_HEADER),
     )
     request.state.stream = parsed.stream
+    request.state.actor = actor
     headers = {SESSION_HEADER: session_id}
     if parsed.stream:
         return TurnEventStream(request, session_id, parsed.prompt, headers)
@@ -144,7 +168,7 @@ async def invocations(request: Request) -> Response:
 
 async def _json_answer(request: Request, session_id: str, invocation: Invocation, headers: dict[str, str]) -> Response:
     try:
-        async with _turn(session_id, invocation.prompt) as events:
+        async with _turn(session_id, invocation.prompt, actor=request.state.actor) as events:
             async for event in events:
                 if isinstance(event, Final):
                     return JSONResponse({**event.body(), "session_id": session_id}, headers=headers)
@@ -179,7 +203,7 @@ class TurnEventStream(Response):
         cancel = threading.Event()
         watcher = asyncio.create_task(_watch_disconnect(receive, cancel))
         try:
-            async with _turn(self._session_id, self._prompt, cancel) as events:
+            async with _turn(self._session_id, self._prompt, cancel, actor=self._request.state.actor) as events:
                 try:
                     first = await anext(events, None)
                 except Exception as failure:  # noqa: BLE001 - nothing sent yet: answer with a status
@@ -220,15 +244,41 @@ async def _watch_disconnect(receive: Receive, cancel: threading.Event) -> None:
 
 @asynccontextmanager
 async def _turn(
-    session_id: str, prompt: str, cancel: threading.Event | None = None
+    session_id: str, prompt: str, cancel: threading.Event | None = None, *, actor: str | None = None
 ) -> AsyncIterator[AsyncIterator[Delta | Final]]:
     """Check the session out for one turn and make sure its generator (and lock) is closed."""
-    session = sessions.checkout(session_id)
+    # With memory, a conversation is the actor's: another actor sending the same session id gets
+    # its own (the separator cannot occur in an actor id).
+    session = sessions.checkout(session_id if actor is None else f"{actor}{ACTOR_SEPARATOR}{session_id}")
+    before, after = _memory_hooks(actor, session_id, prompt) if memory is not None and actor is not None else (None, None)
     try:
-        async with aclosing(run_turn(session, prompt, cancel)) as events:
+        async with aclosing(run_turn(session, prompt, cancel, before, after)) as events:
             yield events
     finally:
         sessions.release(session)
+
+
+def _memory_hooks(actor: str, session_id: str, prompt: str) -> tuple[BeforeTurn, AfterTurn]:
+    """Restore the conversation before the session's first turn in this process, give the model
+    the actor's long-term records, and store the turn's messages once it has answered."""
+    assert memory is not None
+
+    async def before(session: Any) -> None:
+        agent = session.agent
+        if not session.loaded:
+            agent.messages[:] = await memory.restore(actor, session_id)
+            session.loaded = True
+        records = await memory.recall(actor, session_id, prompt)
+        agent.system_prompt = settings.system_prompt + (
+            "\n\nWhat you remember about this user from earlier conversations:\n" + "\n".join(f"- {r}" for r in records)
+            if records
+            else ""
+        )
+
+    def after(messages: list[dict[str, Any]]) -> None:
+        memory.save(actor, session_id, messages)
+
+    return before, after
 
 
 def _model_failure(failure: BaseException) -> ApiError:
@@ -297,6 +347,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         extra={"model_id": settings.model_id, "region": settings.region, "max_sessions": settings.max_sessions},
     )
     yield
+    if memory is not None:
+        await memory.flush(timeout=10.0)  # turns answered but not yet stored
     executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -22,6 +22,8 @@ from strands.types.exceptions import (
     ModelThrottledException,
 )
 
+from .memory import MemoryUnavailable
+
 
 @dataclass(frozen=True)
 class ApiError:
@@ -50,6 +52,9 @@ CONTEXT_TOO_LONG = ApiError(
 )
 OUTPUT_TRUNCATED = ApiError(502, "model_output_truncated", "The model hit its output token limit.")
 INTERNAL = ApiError(500, "internal_error", "The agent failed unexpectedly.")
+MEMORY_UNAVAILABLE = ApiError(
+    503, "memory_unavailable", "The conversation could not be restored from memory; retry later."
+)
 
 _CLIENT_ERROR_CODES: dict[str, ApiError] = {
     "ThrottlingException": THROTTLED,
@@ -80,6 +85,8 @@ def classify(error: BaseException) -> ApiError:
 
 
 def _classify_one(exc: BaseException) -> ApiError | None:
+    if isinstance(exc, MemoryUnavailable):
+        return MEMORY_UNAVAILABLE
     if isinstance(exc, ModelThrottledException):
         return THROTTLED
     if isinstance(exc, ContextWindowOverflowException):

@@ -25,6 +25,7 @@ class Session(Generic[AgentT]):
     agent: AgentT
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0  # requests holding or waiting for the lock; such a session is never evicted
+    loaded: bool = False  # its history was read from the conversation store (when there is one)
 
 
 class SessionStore(Generic[AgentT]):

@@ -8,6 +8,7 @@ failure, and the message names the variable to fix.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -37,6 +38,8 @@ class Settings:
     model_max_attempts: int = 3
     model_read_timeout_seconds: float = 120.0
     model_connect_timeout_seconds: float = 10.0
+    memory_id: str | None = None
+    memory_namespaces: tuple[str, ...] = ()
 
     @property
     def max_body_bytes(self) -> int:
@@ -77,6 +80,8 @@ class Settings:
             model_connect_timeout_seconds=_positive_float(
                 env, "MODEL_CONNECT_TIMEOUT_SECONDS", cls.model_connect_timeout_seconds
             ),
+            memory_id=env.get("BEDROCK_AGENTCORE_MEMORY_ID", "").strip() or None,
+            memory_namespaces=_namespaces(env),
         )
 
 
@@ -104,3 +109,22 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0 or value == float("inf"):
         raise ConfigError(f"{name} must be a positive number of seconds; got {raw!r}")
     return value
+
+
+def _namespaces(env: Mapping[str, str]) -> tuple[str, ...]:
+    """MEMORY_LONG_TERM_NAMESPACES: a JSON array of namespace templates, each with {actorId}."""
+    raw = env.get("MEMORY_LONG_TERM_NAMESPACES", "").strip()
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(n, str) and "{actorId}" in n for n in value):
+        raise ConfigError(
+            'MEMORY_LONG_TERM_NAMESPACES must be a JSON array of namespace templates that contain {actorId}, '
+            'e.g. ["/users/{actorId}/facts"]'
+        )
+    if value and not env.get("BEDROCK_AGENTCORE_MEMORY_ID", "").strip():
+        raise ConfigError("MEMORY_LONG_TERM_NAMESPACES needs BEDROCK_AGENTCORE_MEMORY_ID (the memory to read them from)")
+    return tuple(value)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +62,18 @@ class Final:
         return {"completion": self.completion, "stop_reason": self.stop_reason, "usage": self.usage}
 
 
+# Called under the session's lock before the turn (restore a conversation, add context); may raise.
+BeforeTurn = Callable[[Session[Agent]], Awaitable[None]]
+# Called with the turn's new messages once it has answered (store them).
+AfterTurn = Callable[[list[dict[str, Any]]], None]
+
+
 async def run_turn(
-    session: Session[Agent], prompt: str, cancel: threading.Event | None = None
+    session: Session[Agent],
+    prompt: str,
+    cancel: threading.Event | None = None,
+    before: BeforeTurn | None = None,
+    after: AfterTurn | None = None,
 ) -> AsyncIterator[Delta | Final]:
     """Yield deltas then one Final (none if cancelled); waits for the session's earlier turns first.
 
@@ -77,6 +87,8 @@ async def run_turn(
         if cancel.is_set():  # cancelled while waiting for the session's earlier turns
             return
         agent = session.agent
+        if before is not None:
+            await before(session)
         saved_history = list(agent.messages)
         events = agent.stream_async(prompt, cancel_signal=cancel)
         result: AgentResult | None = None
@@ -96,6 +108,9 @@ async def run_turn(
             _trim_metrics(agent.event_loop_metrics)
             agent.trace_span = None  # finished; the next turn starts its own
         if result is not None and not cancel.is_set():  # a cancelled turn ends without a Final
+            if after is not None:  # by identity: the conversation manager may have trimmed the front
+                known = {id(message) for message in saved_history}
+                after([message for message in agent.messages if id(message) not in known])
             yield _final(result)
 
 

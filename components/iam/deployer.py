@@ -137,6 +137,10 @@ class DeployerScope:
     memory_arn_pattern: str | None = None
     memory_key_arn: str | None = None
 
+    def where(self) -> dict[str, str]:
+        """The keyword arguments of builders that need only the place: partition, region, account."""
+        return {"partition": self.partition, "region": self.region, "account_id": self.account_id}
+
 
 # IAM write actions on the execution role that accept the `iam:PermissionsBoundary` condition.
 _BOUNDED_ROLE_ACTIONS = (
@@ -177,11 +181,7 @@ def _memory_statements(scope: DeployerScope) -> list[Statement]:
     if scope.memory_arn_pattern is None:
         return []
     return deployer_memory_statements(
-        partition=scope.partition,
-        region=scope.region,
-        account_id=scope.account_id,
-        memory_arn_pattern=scope.memory_arn_pattern,
-        key_arn=scope.memory_key_arn,
+        **scope.where(), memory_arn_pattern=scope.memory_arn_pattern, key_arn=scope.memory_key_arn
     )
 
 
@@ -189,13 +189,7 @@ def _stack_key_statements(scope: DeployerScope) -> list[Statement]:
     """The stack's own key (`kms.deployer_stack_key_statements`), when it has one."""
     if not (scope.stack_key_arn and scope.stack_key_alias):
         return []
-    return deployer_stack_key_statements(
-        partition=scope.partition,
-        region=scope.region,
-        account_id=scope.account_id,
-        key_arn=scope.stack_key_arn,
-        alias_name=scope.stack_key_alias,
-    )
+    return deployer_stack_key_statements(**scope.where(), key_arn=scope.stack_key_arn, alias_name=scope.stack_key_alias)
 
 
 def _post_deploy_check_statements(scope: DeployerScope) -> list[Statement]:

@@ -13,6 +13,8 @@ One module per concern, imported by ``tests/`` and ``bench/`` alike:
 - ``otlp_sink``: a loopback OTLP/HTTP receiver that decodes exported spans.
 - ``sse``: a strict parser of the agent's server-sent events.
 - ``arm64_env``: the aarch64 interpreter and locked site the ARM64 proof runs the agent in.
+- ``memory_emulator``: a loopback AgentCore Memory data plane (events, long-term records),
+  requests validated with botocore's own ParamValidator against the service model.
 - ``policy_pack``: the policy pack's analyzer service, driven as the Pulumi engine drives it.
 - ``mutation``: mutation testing of the agent and the component's builders (cosmic-ray, on demand).
 - ``pulumi_mocks``, ``program_runs``, ``resource_snapshot``: the Pulumi mock engine, the program
