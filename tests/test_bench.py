@@ -115,3 +115,17 @@ def test_install_weight_counts_the_aarch64_wheel_and_skips_other_platforms() -> 
     assert weight.by_package["cffi"] == aarch64[0]["size"]
     assert "pywin32" not in weight.by_package
     assert weight.wheel_bytes == sum(weight.by_package.values())
+
+
+def test_the_memory_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "MEMORY.md"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.memory", "--smoke", "--markdown", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ") and "ms |" in line]
+    assert len(rows) == 4
+    for row in rows:
+        off, on = (float(cell) for cell in row.strip("| ").split(" | ")[-2:])
+        assert off > 0 and on > 0 and math.isfinite(off + on), row

@@ -1,0 +1,158 @@
+"""What AgentCore Memory costs the agent: ``uv run python -m bench.memory [--smoke]``.
+
+Three figures, each with Memory on (the agent's real boto3 client against the testkit's Memory
+emulator on loopback) and off, against the zero-delay Bedrock emulator:
+
+1. a full JSON turn in a session that already exists in the process (median, p99): the restore is
+   paid once, so this is the store in the background plus the long-term recall's absence;
+2. resuming a 20-turn session in a new process: time to the first answer, against a new session;
+3. ``/ping`` latency (p99) while 20 new sessions start at once (issue 11's target: <= 10 ms).
+
+Loopback Memory answers in well under a millisecond; real Memory adds its network round trips to
+figure 2 (one ListEvents page per 100 events) and to nothing else (stores are after the answer).
+Results go to stdout and bench/MEMORY.md (``--markdown``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.testkit.agents import PYTHON
+from tests.testkit.bedrock_emulator import BedrockEmulator
+from tests.testkit.contract import SESSION
+from tests.testkit.memory_emulator import MemoryEmulator
+from tests.testkit.processes import ServerProcess
+
+RESULTS = Path(__file__).resolve().parent / "MEMORY.md"
+ACTOR = {"X-Amzn-Bedrock-AgentCore-Runtime-User-Id": "bench"}
+
+
+def _server(bedrock: BedrockEmulator, memory: MemoryEmulator | None) -> ServerProcess:
+    extra = {"MAX_SESSIONS": "200"}
+    if memory is not None:
+        extra |= {"BEDROCK_AGENTCORE_MEMORY_ID": memory.memory_id, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": memory.url}
+    return PYTHON.start(bedrock.url, extra)
+
+
+def _turn(client: httpx.Client, url: str, session: str) -> float:
+    start = time.perf_counter()
+    answer = client.post(f"{url}/invocations", json={"prompt": "hello"}, headers={SESSION: session, **ACTOR})
+    answer.raise_for_status()
+    return time.perf_counter() - start
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def turn_latency(server: ServerProcess, turns: int) -> tuple[float, float]:
+    session = f"bench-{uuid.uuid4()}"
+    with httpx.Client(timeout=30) as client:
+        _turn(client, server.url, session)  # the session's first turn (and restore) is not counted
+        samples = [_turn(client, server.url, session) for _ in range(turns)]
+    return statistics.median(samples) * 1000, _percentile(samples, 0.99) * 1000
+
+
+def resume(bedrock: BedrockEmulator, memory: MemoryEmulator | None, history: int) -> float:
+    """Time to the first answer of a session with ``history`` turns, in a process that never saw it."""
+    session = f"bench-{uuid.uuid4()}"
+    if memory is not None:
+        first = _server(bedrock, memory)
+        with httpx.Client(timeout=30) as client:
+            for _ in range(history):
+                _turn(client, first.url, session)
+        first.stop()  # graceful: pending stores are flushed
+    second = _server(bedrock, memory)
+    try:
+        with httpx.Client(timeout=30) as client:
+            return _turn(client, second.url, session) * 1000
+    finally:
+        second.stop()
+
+
+async def ping_during_session_starts(url: str, sessions: int) -> float:
+    """/ping p99 (ms) while ``sessions`` new sessions each send their first turn at once."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def pinger() -> None:
+            while not done.is_set():
+                start = time.perf_counter()
+                (await client.get(f"{url}/ping")).raise_for_status()
+                latencies.append(time.perf_counter() - start)
+                await asyncio.sleep(0.002)
+
+        async def first_turn() -> None:
+            headers = {SESSION: f"bench-{uuid.uuid4()}", **ACTOR}
+            (await client.post(f"{url}/invocations", json={"prompt": "hello"}, headers=headers)).raise_for_status()
+
+        task = asyncio.create_task(pinger())
+        await asyncio.sleep(0.05)
+        await asyncio.gather(*(first_turn() for _ in range(sessions)))
+        done.set()
+        await task
+    return _percentile(latencies, 0.99) * 1000
+
+
+def run(turns: int, history: int, sessions: int) -> list[tuple[str, str, float, float]]:
+    rows: list[tuple[str, str, float, float]] = []
+    with BedrockEmulator(chunks=1) as bedrock, MemoryEmulator(page_size=100) as memory:
+        figures: dict[str, dict[str, float]] = {"off": {}, "on": {}}
+        for label, mem in (("off", None), ("on", memory)):
+            server = _server(bedrock, mem)
+            try:
+                figures[label]["turn_median"], figures[label]["turn_p99"] = turn_latency(server, turns)
+                figures[label]["ping_p99"] = asyncio.run(ping_during_session_starts(server.url, sessions))
+            finally:
+                server.stop()
+            figures[label]["resume"] = resume(bedrock, mem, history)
+    for key, title, unit in (
+        ("turn_median", "turn in an existing session, median", "ms"),
+        ("turn_p99", "turn in an existing session, p99", "ms"),
+        ("resume", f"first answer of a {history}-turn session in a new process (off: a new session)", "ms"),
+        ("ping_p99", f"/ping p99 while {sessions} sessions start at once", "ms"),
+    ):
+        rows.append((title, unit, figures["off"][key], figures["on"][key]))
+    return rows
+
+
+def markdown(rows: list[tuple[str, str, float, float]], command: str) -> str:
+    lines = [
+        "# Memory benchmark",
+        "",
+        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; command: `{command}`",
+        "- Memory is the testkit's loopback emulator: real Memory adds network time to the resume row.",
+        "",
+        "| figure | unit | Memory off | Memory on |",
+        "|---|---|---:|---:|",
+        *(f"| {title} | {unit} | {off:.1f} | {on:.1f} |" for title, unit, off, on in rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny counts: checks the benchmark runs")
+    parser.add_argument("--markdown", type=Path, default=None, help=f"write the table here (default {RESULTS} unless --smoke)")
+    args = parser.parse_args(argv)
+    turns, history, sessions = (3, 2, 3) if args.smoke else (100, 20, 20)
+    rows = run(turns, history, sessions)
+    text = markdown(rows, "uv run python -m bench.memory" + (" --smoke" if args.smoke else ""))
+    print(text)
+    target = args.markdown or (None if args.smoke else RESULTS)
+    if target is not None:
+        target.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
