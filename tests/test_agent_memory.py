@@ -14,6 +14,7 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -45,6 +46,16 @@ def invoke(server: ServerProcess, prompt: str, session: str, actor: str | None =
     return httpx.post(f"{server.url}/invocations", json={"prompt": prompt}, headers=headers, timeout=30)
 
 
+@contextmanager
+def serving(bedrock: BedrockEmulator, memory: MemoryEmulator, **extra: str) -> Iterator[ServerProcess]:
+    """A server with the memory, stopped gracefully at the end (which flushes pending stores)."""
+    server = start(bedrock, memory, **extra)
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
 def stop(server: ServerProcess) -> str:
     server.signal(signal.SIGTERM)
     return server.wait().output
@@ -65,21 +76,15 @@ def sent_texts(bedrock: BedrockEmulator, marker: str) -> str:
 
 def test_a_conversation_resumes_in_a_new_process(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
     session = f"resume-{uuid.uuid4()}"
-    first = start(bedrock, memory)
-    try:
+    with serving(bedrock, memory) as first:
         assert invoke(first, "my dog is called Biscuit", session, "alice").status_code == 200
         assert invoke(first, "[[tool:calculate:6*7]] and six times seven?", session, "alice").status_code == 200
-    finally:
-        stop(first)  # a graceful stop stores what was answered
     stored = memory.session_events("alice", session)
     roles = [json.dumps(e.payload) for e in stored]
     assert len(stored) >= 6 and "toolUse" in "".join(roles) and "toolResult" in "".join(roles)
-    second = start(bedrock, memory)
-    try:
+    with serving(bedrock, memory) as second:
         answer = invoke(second, "what is my dog called?", session, "alice")
         assert answer.status_code == 200, answer.text
-    finally:
-        stop(second)
     sent = sent_texts(bedrock, "what is my dog called?")
     assert "my dog is called Biscuit" in sent and "six times seven" in sent and "toolResult" in sent
     # Restored once, paginated (the emulator answers 3 events a page), with the client's own session id.
@@ -90,16 +95,13 @@ def test_a_conversation_resumes_in_a_new_process(bedrock: BedrockEmulator, memor
 
 def test_actors_do_not_see_each_others_conversations(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
     session = f"shared-{uuid.uuid4()}"
-    server = start(bedrock, memory)
-    try:
+    with serving(bedrock, memory) as server:
         assert invoke(server, "alice's secret is tangerine", session, "alice").status_code == 200
         assert invoke(server, "bob asks: what is the secret?", session, "bob").status_code == 200
         assert invoke(server, "default asks too", session).status_code == 200
         refused = invoke(server, "hi", session, "bad actor!")
         assert refused.status_code == 400 and refused.json()["code"] == "invalid_actor_id"
         assert ACTOR_HEADER in refused.json()["error"]
-    finally:
-        stop(server)
     assert "tangerine" not in sent_texts(bedrock, "bob asks: what is the secret?")
     assert "tangerine" not in sent_texts(bedrock, "default asks too")
     assert {e.actor_id for e in memory.events if e.session_id == session} == {"alice", "bob", "default"}
@@ -108,11 +110,8 @@ def test_actors_do_not_see_each_others_conversations(bedrock: BedrockEmulator, m
 def test_long_term_records_reach_the_model(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
     memory.add_record("/users/carol/facts", "Carol prefers answers in French.")
     memory.add_record("/users/dave/facts", "Dave is allergic to peanuts.")
-    server = start(bedrock, memory, MEMORY_LONG_TERM_NAMESPACES='["/users/{actorId}/facts"]')
-    try:
+    with serving(bedrock, memory, MEMORY_LONG_TERM_NAMESPACES='["/users/{actorId}/facts"]') as server:
         assert invoke(server, "recommend a snack for carol", f"lt-{uuid.uuid4()}", "carol").status_code == 200
-    finally:
-        stop(server)
     sent = sent_texts(bedrock, "recommend a snack for carol")
     assert "Carol prefers answers in French." in sent and "peanuts" not in sent
     [call] = memory.calls_of("RetrieveMemoryRecords")
@@ -122,8 +121,7 @@ def test_long_term_records_reach_the_model(bedrock: BedrockEmulator, memory: Mem
 def test_memory_that_cannot_be_read_refuses_the_turn_and_the_server_keeps_serving(
     bedrock: BedrockEmulator, memory: MemoryEmulator
 ) -> None:
-    server = start(bedrock, memory)
-    try:
+    with serving(bedrock, memory) as server:
         # Every attempt the client makes (3: its standard retries) is throttled.
         memory.fail_next("ListEvents", "ThrottlingException", count=3)
         session = f"down-{uuid.uuid4()}"
@@ -134,8 +132,6 @@ def test_memory_that_cannot_be_read_refuses_the_turn_and_the_server_keeps_servin
         assert len(memory.calls_of("ListEvents")) == 3
         retried = invoke(server, "retry after memory is back", session, "erin")
         assert retried.status_code == 200, retried.text
-    finally:
-        stop(server)
 
 
 def test_a_store_that_keeps_failing_is_retried_then_logged(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
