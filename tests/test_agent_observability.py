@@ -27,6 +27,8 @@ from tests.testkit.contract import SESSION
 from tests.testkit.otlp_sink import ExportedSpan, OtlpSink
 from tests.testkit.processes import ServerProcess
 
+pytestmark = pytest.mark.traced_agent
+
 # Instrumentors the image keeps, and why; every other installed one must be disabled.
 KEPT = {
     "botocore": "the Bedrock model calls, as client spans with the AWS distro's GenAI attributes",

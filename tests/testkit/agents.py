@@ -2,7 +2,7 @@
 
 Why: the agent's HTTP contract (``/ping``, ``/invocations``, error bodies, limits, session header,
 start-up validation, logs, graceful shutdown) is a specification that more than one implementation
-must meet: the Python container in agent_image/ today, a Rust twin later. The API, lifecycle and
+must meet: the Python container in agent_image/ and its Rust twin in agent_rust/. The API, lifecycle and
 observability tests take "an agent" from the ``agent_implementation`` fixture (tests/conftest.py),
 which is parametrised over ``IMPLEMENTATIONS``; adding an implementation is one entry here: how to
 build it, the command that serves it on a loopback port, and its environment against the suite's
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.testkit.agent_image import (
     image_otel_environment,
     sync_agent_environment,
 )
+from tests.testkit.arm64_env import ensure_debian_command
 from tests.testkit.processes import ServerProcess, StopResult, free_port
 
 Environment = dict[str, str | None]
@@ -48,6 +50,8 @@ class AgentImplementation:
     """Its variables against a Bedrock emulator at the given URL (``None`` unsets a variable)."""
     shutdown_complete_log: str
     """Text its log holds once a graceful shutdown ran to the end."""
+    exports_traces: bool = True
+    """Whether it exports OpenTelemetry spans (tests marked ``traced_agent`` need it)."""
 
     def server(
         self,
@@ -114,6 +118,31 @@ def python_environment(bedrock_url: str, *, venv: Path = AGENT_VENV) -> Environm
     }
 
 
+RUST_DIR = Path(__file__).resolve().parents[2] / "agent_rust"
+RUST_BINARY = RUST_DIR / "target" / "debug" / "agentcore-agent"
+
+
+def build_rust_agent() -> Path:
+    """Compile agent_rust/ against its committed Cargo.lock (Cargo skips the work when nothing changed).
+
+    An unoptimised build: the suite judges behaviour, not speed. Cargo is rustup's where the
+    machine has it, else Debian's ``cargo-web`` (Rust 1.96; the AWS SDK needs 1.94 or newer).
+    """
+    cargo = ensure_debian_command("cargo", ["cargo-web", "rustc-web"])
+    subprocess.run([str(cargo), "build", "--locked", "--quiet"], cwd=RUST_DIR, check=True)  # noqa: S603 - our own build
+    return RUST_BINARY
+
+
+RUST = AgentImplementation(
+    name="rust",
+    cwd=RUST_DIR,
+    build=build_rust_agent,
+    command=lambda port: [str(RUST_BINARY), "--host", "127.0.0.1", "--port", str(port)],
+    environment=emulated_aws_environment,
+    shutdown_complete_log='"agent stopped"',
+    exports_traces=False,  # not built yet (issue 10); docs/rust-agent.md says so
+)
+
 PYTHON = AgentImplementation(
     name="python",
     cwd=AGENT_DIR,
@@ -123,4 +152,4 @@ PYTHON = AgentImplementation(
     shutdown_complete_log="Finished server process",  # uvicorn's last line
 )
 
-IMPLEMENTATIONS: dict[str, AgentImplementation] = {implementation.name: implementation for implementation in (PYTHON,)}
+IMPLEMENTATIONS: dict[str, AgentImplementation] = {implementation.name: implementation for implementation in (PYTHON, RUST)}

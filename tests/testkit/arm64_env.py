@@ -179,32 +179,38 @@ def prepare(project_dir: Path, cache: Path | None = None) -> Arm64Env:
 
 
 def ensure_qemu() -> Path:
-    """Find ``qemu-aarch64-static``, installing Debian's ``qemu-user-static`` if it is missing.
+    """Find ``qemu-aarch64-static``, installing Debian's ``qemu-user-static`` if it is missing."""
+    return ensure_debian_command(_QEMU, ["qemu-user-static"])
+
+
+def ensure_debian_command(command: str, packages: list[str]) -> Path:
+    """Find ``command`` on PATH, installing the Debian ``packages`` that provide it if it is missing.
 
     Installation needs root (CI runs as root); without it the error says what to install.
     """
-    found = shutil.which(_QEMU)
+    found = shutil.which(command)
     if found:
         return Path(found)
+    names = " ".join(packages)
     if os.geteuid() != 0:
         raise Arm64EnvError(
-            f"{_QEMU} is not installed and this user cannot install it: run "
-            "`sudo apt-get install -y qemu-user-static` (or run the suite as root)"
+            f"{command} is not installed and this user cannot install it: run "
+            f"`sudo apt-get install -y {names}` (or run the suite as root)"
         )
     apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock_wait = ["-o", "DPkg::Lock::Timeout=600"]
     # Machine-wide: suites with different caches may run at once, and apt's own locks fail fast.
-    with _locked(Path(tempfile.gettempdir()) / "agentcore-arm64-qemu-install.lock"):
-        if not shutil.which(_QEMU):
-            _run(["apt-get", *lock_wait, "update"], "apt-get update (to install qemu-user-static)", env=apt_env)
+    with _locked(Path(tempfile.gettempdir()) / f"agentcore-install-{command}.lock"):
+        if not shutil.which(command):
+            _run(["apt-get", *lock_wait, "update"], f"apt-get update (to install {names})", env=apt_env)
             _run(
-                ["apt-get", *lock_wait, "install", "-y", "--no-install-recommends", "qemu-user-static"],
-                "apt-get install qemu-user-static",
+                ["apt-get", *lock_wait, "install", "-y", "--no-install-recommends", *packages],
+                f"apt-get install {names}",
                 env=apt_env,
             )
-    found = shutil.which(_QEMU)
+    found = shutil.which(command)
     if not found:
-        raise Arm64EnvError(f"qemu-user-static installed but {_QEMU} is not on PATH")
+        raise Arm64EnvError(f"{names} installed but {command} is not on PATH")
     return Path(found)
 
 
