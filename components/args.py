@@ -40,6 +40,16 @@ class ServerProtocol(str, Enum):
     """An AG-UI server."""
 
 
+class AgentKind(str, Enum):
+    """Which agent the image holds: the Python one (agent_image/) or its Rust twin (agent_rust/).
+
+    Both serve the same API; the component sets each one's own container variables, and refuses
+    what the Rust agent does not do yet (AgentCore Memory, trace export)."""
+
+    PYTHON = "python"
+    RUST = "rust"
+
+
 class LogLevel(str, Enum):
     """The agent's log level, passed to the container as LOG_LEVEL."""
 
@@ -105,8 +115,11 @@ class PostDeployCheckArgs(TypedDict):
 class ImageArgs(TypedDict, total=False):
     """How the container image is obtained: built from a local context, or brought pre-built."""
 
+    agent: str
+    """The agent in the image: "python" (default) or "rust"; picks the default context."""
     context: str
-    """Build context directory, relative to the program's working directory."""
+    """Build context directory, relative to the program's working directory; unset uses the
+    agent's own (agent_image or agent_rust)."""
     dockerfile: str
     """Dockerfile path; unset uses <context>/Dockerfile."""
     uri: str

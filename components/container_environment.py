@@ -1,12 +1,13 @@
 """The container environment the component sets on the runtime, and the names it reserves.
 
-The agent in agent_image/ reads AWS_REGION, MODEL_ID and LOG_LEVEL (and, with memory on, the
-variables of `components.memory`); the image's
+Both agents (agent_image/, agent_rust/) read AWS_REGION, MODEL_ID and LOG_LEVEL; the Python one
+also the variables of `components.memory` when memory is on, and its image's
 `opentelemetry-instrument` (ADOT) wrapper reads the rest, so that it exports what the
-observability resources expect. A user's own variables may not shadow any of them.
+observability resources expect. A user's own variables may not shadow any of them, whichever
+agent runs (the names are reserved either way, so switching agents never collides).
 """
 
-from .args import LogLevel
+from .args import AgentKind, LogLevel
 from .memory import MEMORY_ENV_VARS
 
 
@@ -40,7 +41,8 @@ SHADOWING_ENV_VARS = ("AWS_DEFAULT_REGION",)
 CREDENTIAL_ENV_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
-def managed_environment(*, region: str, model_id: str, log_level: LogLevel) -> dict[str, str]:
-    """The variables the component sets (names in MANAGED_ENV_VARS): what the agent reads, then
-    what its OpenTelemetry wrapper needs."""
-    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value, **container_otel_environment()}
+def managed_environment(*, region: str, model_id: str, log_level: LogLevel, agent: AgentKind) -> dict[str, str]:
+    """The variables the component sets (names in MANAGED_ENV_VARS): what the agent reads, then,
+    for the Python agent, what its OpenTelemetry wrapper needs (the Rust agent has none)."""
+    otel = container_otel_environment() if agent is AgentKind.PYTHON else {}
+    return {"AWS_REGION": region, "MODEL_ID": model_id, "LOG_LEVEL": log_level.value, **otel}

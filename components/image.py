@@ -45,7 +45,7 @@ def pinned_image(
     if encryption_key is not None:
         kms_key = guard_repository_encryption(parent, repository_name, encryption_key)
     repo = _repository(parent, name, repository, repository_name, tags, kms_key)
-    _warn_about_unignored_artefacts(parent, Path(image.context))
+    _warn_about_unignored_artefacts(parent, Path(image.build_context))
     built = _build(parent, name, image, repo, cache_scope)
     uri = pulumi.Output.all(url=repo.repository_url, digest=built.digest).apply(lambda v: f"{v['url']}@{v['digest']}")
     return repo, uri
@@ -141,13 +141,13 @@ def _build(
     parent: pulumi.Resource, name: str, settings: ImageSettings, repository: aws.ecr.Repository, cache_scope: str
 ) -> docker_build.Image:
     """An arm64 build pushed under the content-hash tag, with the registry's short-lived token."""
-    tag = image_tag(Path(settings.context), settings.dockerfile_path)
+    tag = image_tag(Path(settings.build_context), settings.dockerfile_path)
     token = aws.ecr.get_authorization_token_output(
         registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=parent)
     )
     return docker_build.Image(
         f"{name}-image",
-        context=docker_build.BuildContextArgs(location=settings.context),
+        context=docker_build.BuildContextArgs(location=settings.build_context),
         dockerfile=docker_build.DockerfileArgs(location=str(settings.dockerfile_path)),
         platforms=[docker_build.Platform.LINUX_ARM64],
         push=True,

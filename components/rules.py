@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .args import NetworkMode
+from .args import AgentKind, NetworkMode
 from .errors import ConfigError, Problem
 from .schema import BY_PATH, is_default
 from .settings import AUTHORIZATION, HEADERS_MAX, VPC_IDS_MAX, RuntimeSettings
@@ -75,6 +75,7 @@ def _relational_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Proble
         *_encryption_problems(s, given),
         *_memory_problems(s, given),
         *_traces_problems(s),
+        *_agent_problems(s),
         *(
             (("observability", name), f"has no effect while <<observability.{switch}>> is false")
             for name, switch in s.observability.inert_settings(given.get("observability") or {})
@@ -100,6 +101,25 @@ def _traces_problems(s: RuntimeSettings) -> Problems:
             "<<observability.transaction_search_enabled_in_region>> if it is already on in this stack's region, or turn traces off",
         )]
     return []
+
+
+def _agent_problems(s: RuntimeSettings) -> Problems:
+    """What the Rust agent does not do yet would fail silently at run time (no conversation kept,
+    no spans delivered), so a stack that asks for it is refused at preview."""
+    if s.image.agent is not AgentKind.RUST:
+        return []
+    problems: Problems = []
+    if s.memory.enabled:
+        problems.append((
+            ("memory", "enabled"),
+            "the Rust agent (<<image.agent>> rust) does not use AgentCore Memory yet (docs/rust-agent.md): turn memory off or use the python agent",
+        ))
+    if s.observability.traces:
+        problems.append((
+            ("observability", "traces"),
+            "the Rust agent (<<image.agent>> rust) exports no spans yet (docs/rust-agent.md): turn traces off or use the python agent",
+        ))
+    return problems
 
 
 def _lifecycle_problems(s: RuntimeSettings) -> Problems:
@@ -157,7 +177,7 @@ def _image_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Problems:
         if given.get("repository"):
             problems.append((("repository",), "applies only when the component builds the image (without <<image.uri>>)"))
         return problems
-    context = Path(s.image.context)
+    context = Path(s.image.build_context)
     if not context.is_dir():
         problems.append((("image", "context"), f"build context {str(context)!r} is not a directory (relative paths start at the program's working directory)"))
     elif not s.image.dockerfile_path.is_file():

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from .args import LogLevel, NetworkMode, ServerProtocol
+from .args import AgentKind, LogLevel, NetworkMode, ServerProtocol
 from .arn_patterns import KMS_KEY_ARN, OIDC_PROVIDER_ARN, POLICY_ARN, PRINCIPAL_ARN
 from .bedrock_models import classify_model_id
 from .container_environment import CREDENTIAL_ENV_VARS, MANAGED_ENV_VARS, SHADOWING_ENV_VARS
@@ -202,8 +202,12 @@ class PostDeployCheckSettings(_Model):
         return _in_range("post_deploy_check.timeout_seconds", value, "seconds", " (AgentCore answers synchronously for at most 15 minutes)")
 
 
+AGENT_CONTEXTS = {AgentKind.PYTHON: "agent_image", AgentKind.RUST: "agent_rust"}
+
+
 class ImageSettings(_Model):
-    context: str = default("image.context")
+    agent: AgentKind = default("image.agent")
+    context: str | None = default("image.context")
     dockerfile: str | None = default("image.dockerfile")
     uri: str | None = default("image.uri")
     build_on_preview: bool = default("image.build_on_preview")
@@ -225,8 +229,13 @@ class ImageSettings(_Model):
         return self.uri is None
 
     @property
+    def build_context(self) -> str:
+        """The context given, else the agent's own directory in this project."""
+        return self.context or AGENT_CONTEXTS[self.agent]
+
+    @property
     def dockerfile_path(self) -> Path:
-        return Path(self.dockerfile) if self.dockerfile else Path(self.context) / "Dockerfile"
+        return Path(self.dockerfile) if self.dockerfile else Path(self.build_context) / "Dockerfile"
 
 
 class RepositorySettings(_Model):

@@ -266,3 +266,22 @@ def test_without_a_named_endpoint_the_check_goes_through_default_after_the_runti
     check = run.one(CHECK)
     assert check.inputs["qualifier"] == "DEFAULT"
     assert run.one(RUNTIME).urn in check.dependencies
+
+
+def test_the_rust_agent_is_one_key_away(runs: dict[str, Run]) -> None:
+    """`agent: rust` builds agent_rust/ and gives the container only what the Rust agent reads."""
+    dev, rust = runs["dev"], runs["rust-agent"]
+    image = rust.one("docker-build:index:Image").inputs
+    assert image["context"] == {"location": "agent_rust"}
+    assert image["dockerfile"] == {"location": "agent_rust/Dockerfile"}
+    assert image["platforms"] == ["linux/arm64"]
+    assert image["tags"] != dev.one("docker-build:index:Image").inputs["tags"]  # its own content hash
+    env = rust.one(RUNTIME).inputs["environmentVariables"]
+    assert {"AWS_REGION": "us-west-2", "MODEL_ID": "us.anthropic.claude-haiku-4-5-20251001-v1:0"}.items() <= env.items()
+    assert env["LOG_LEVEL"] == "DEBUG" and env["MAX_SESSIONS"] == "20"
+    assert not any(name.startswith(("OTEL_", "AGENT_OBSERVABILITY")) for name in env), env
+    assert "OTEL_PYTHON_DISTRO" in dev.one(RUNTIME).inputs["environmentVariables"]
+    assert not rust.of_type("aws-native:bedrockagentcore:Memory")
+    # Same roles, repository and runtime names: switching agents replaces the image, not the stack.
+    assert {r.name for r in rust.of_type(ROLE)} == {r.name for r in dev.of_type(ROLE)}
+    assert rust.one(RUNTIME).name == dev.one(RUNTIME).name

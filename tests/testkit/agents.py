@@ -26,6 +26,7 @@ from pathlib import Path
 from tests.testkit.agent_image import (
     AGENT_DIR,
     AGENT_VENV,
+    container_command,
     image_command,
     image_otel_environment,
     sync_agent_environment,
@@ -133,11 +134,20 @@ def build_rust_agent() -> Path:
     return RUST_BINARY
 
 
+def rust_command(port: int) -> list[str]:
+    """The image's ENTRYPOINT binary (built here for this machine) with its CMD, host and port changed."""
+    arguments = container_command(RUST_DIR / "Dockerfile")
+    flags = dict(zip(arguments[::2], arguments[1::2], strict=True))
+    if set(flags) != {"--host", "--port"}:
+        raise ValueError(f"agent_rust/Dockerfile: CMD must be --host H --port P; got {arguments}")
+    return [str(RUST_BINARY), "--host", "127.0.0.1", "--port", str(port)]
+
+
 RUST = AgentImplementation(
     name="rust",
     cwd=RUST_DIR,
     build=build_rust_agent,
-    command=lambda port: [str(RUST_BINARY), "--host", "127.0.0.1", "--port", str(port)],
+    command=lambda port: rust_command(port),
     environment=emulated_aws_environment,
     shutdown_complete_log='"agent stopped"',
     exports_traces=False,  # not built yet (issue 10); docs/rust-agent.md says so

@@ -31,6 +31,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:githubActionsCache": True,
         "agentcore:postDeployCheckPrompt": "",
     },
+    # The Rust agent: dev's memory settings reset (the Rust agent has no Memory yet).
+    "rust-agent": {
+        "agentcore:agent": "rust",
+        "agentcore:memory": False,
+        "agentcore:memoryEventExpiryDays": 30,
+    },
     "existing-oidc-provider": {
         "agentcore:githubRepository": "acme/agents",
         "agentcore:githubBranches": ["main", "release/v1"],
