@@ -29,7 +29,17 @@ from tests.testkit.agent_image import sync_agent_environment
 
 from . import install_weight, load, report
 from .emulator import EmulatorProcess
-from .servers import AGENT_IMAGE, AGENT_PYTHON, BENCH, ServerSpec, TimedServer, launch, rss_bytes, specs
+from .servers import (
+    AGENT_IMAGE,
+    AGENT_PYTHON,
+    BENCH,
+    ServerSpec,
+    TimedServer,
+    build_rust_release,
+    launch,
+    rss_bytes,
+    specs,
+)
 from .system import CpuWatch, machine_facts
 
 # Heavy figures, grouped by the fresh server process they share. Ping under load leaves cancelled
@@ -252,7 +262,8 @@ def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
     cpu = CpuWatch()
     with EmulatorProcess() as emulator:
         cpu.track(emulator.pid)
-        servers = specs(emulator.url, config.sessions + config.session_parallel)
+        rust = None if config.smoke else build_rust_release()
+        servers = specs(emulator.url, config.sessions + config.session_parallel, rust)
         figures: dict[str, dict[str, Any]] = {spec.name: {} for spec in servers}
         cold: dict[str, list[TimedServer]] = {spec.name: [] for spec in servers}
         failures = {spec.name: load.Failures() for spec in servers}
@@ -287,6 +298,7 @@ def run(config: Config, emit: Callable[[str], None] = print) -> dict[str, Any]:
     results["contention"] = cpu.summary()
     results["elapsed_s"] = time.perf_counter() - started
     results["targets"] = {name: report.targets(results, name) for name in ("ours", "ours_container")}
+    results["rust_targets"] = {"ours_rust": report.rust_targets(results)}
     return results
 
 
@@ -360,6 +372,10 @@ def markdown(results: dict[str, Any]) -> str:
         "## Targets",
         "",
         report.targets_table(results["targets"]),
+        "",
+        "## Rust agent targets (issue 10)",
+        "",
+        report.targets_table(results["rust_targets"]),
     ]
     return "\n".join(lines) + "\n"
 

@@ -13,8 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-SERVERS = ("ours", "ours_container", "reference", "floor")
-HEADINGS = {"ours": "ours", "ours_container": "ours, container CMD", "reference": "reference", "floor": "floor"}
+SERVERS = ("ours", "ours_container", "ours_rust", "reference", "floor")
+HEADINGS = {
+    "ours": "ours",
+    "ours_container": "ours, container CMD",
+    "ours_rust": "ours, Rust",
+    "reference": "reference",
+    "floor": "floor",
+}
 
 
 def summary(samples: Sequence[float]) -> dict[str, float | int]:
@@ -106,8 +112,8 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         "| # | figure | unit | "
         + " | ".join(HEADINGS[server] for server in SERVERS)
-        + " | ours / reference | ours / floor | container / reference |",
-        "|---|---|---|" + "---:|" * (len(SERVERS) + 3),
+        + " | ours / reference | ours / floor | container / reference | Rust / container |",
+        "|---|---|---|" + "---:|" * (len(SERVERS) + 4),
     ]
     for row in rows(results):
         values = {server: row.value(results, server) for server in SERVERS}
@@ -116,6 +122,7 @@ def table(results: dict[str, Any]) -> str:
             _ratio(values["ours"], values["reference"]),
             _ratio(values["ours"], values["floor"]),
             _ratio(values["ours_container"], values["reference"]),
+            _ratio(values["ours_rust"], values["ours_container"]),
         ]
         lines.append(f"| {row.figure} | {row.label} | {row.unit} | {' | '.join(cells + ratios)} |")
     return "\n".join(lines)
@@ -153,6 +160,11 @@ def targets(results: dict[str, Any], server: str) -> list[dict[str, Any]]:
             ">=",
         ),
     ]
+    return _verdicts(checks)
+
+
+def _verdicts(checks: list[tuple[str, float, float, str, str]]) -> list[dict[str, Any]]:
+    """Each (name, value, limit, unit, sense) with whether it is met and, if not, by what factor."""
     verdicts = []
     for name, value, limit, unit, sense in checks:
         met = value <= limit if sense == "<=" else value >= limit
@@ -169,6 +181,36 @@ def targets(results: dict[str, Any], server: str) -> list[dict[str, Any]]:
             }
         )
     return verdicts
+
+
+def rust_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 10's targets for the Rust agent (the image-weight target needs an image build: not here)."""
+    config = results["config"]
+    rust = results["servers"]["ours_rust"]
+    python = results["servers"]["ours_container"]
+    model = config["turn_model_seconds"]
+    return _verdicts(
+        [
+            ("cold start (median)", rust["cold_start_s"]["median"], 0.05, "s", "<="),
+            ("RSS at first /ping (median)", rust["rss_at_ready_mb"]["median"], 20.0, "MB", "<="),
+            ("memory per idle session", rust["sessions_rss"]["per_session_kb"], 16.0, "KB", "<="),
+            ("/ping p99 under load", rust["ping_loaded_ms"]["p99"], 2.0, "ms", "<="),
+            (
+                f"{config['concurrent_turns']} concurrent {model:g} s turns",
+                rust["concurrent_turns_s"]["wall"],
+                1.2 * model,
+                "s",
+                "<=",
+            ),
+            (
+                "full turn (median) vs half the Python agent's",
+                rust["turn_ms"]["median"],
+                python["turn_ms"]["median"] / 2,
+                "ms",
+                "<=",
+            ),
+        ]
+    )
 
 
 def targets_table(verdicts: dict[str, list[dict[str, Any]]]) -> str:

@@ -6,7 +6,9 @@ same uvicorn flags, so only the application differs: ours, the reference and the
 ``tests.testkit.agent_image.image_command``: ``opentelemetry-instrument uvicorn agent:app ...``), because
 that is what AgentCore actually starts, with the image's own ``OTEL_*`` ENV (which instrumentors load);
 its exporters are ``none`` (no collector here, nothing leaves the machine), so it measures the
-instrumentation's in-process cost, not the export.
+instrumentation's in-process cost, not the export. A fifth, ``ours_rust``, is the Rust agent
+(agent_rust/): its release binary with the Dockerfile's CMD (the unoptimised suite build in smoke
+runs, which only check that the benchmark works).
 
 Processes are started with the suite's ``tests.testkit.processes.ServerProcess`` (command/cwd/env,
 SIGTERM stop, logs to a file, spawn -> ready time); ``TimedServer`` polls readiness every
@@ -15,12 +17,13 @@ SIGTERM stop, logs to a file, spawn -> ready time); ``TimedServer`` polls readin
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.testkit.agent_image import image_command
-from tests.testkit.agents import PYTHON
+from tests.testkit.agents import PYTHON, RUST, RUST_DIR, rust_command
 from tests.testkit.processes import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +57,13 @@ def uvicorn_argv(module: str, app_dir: Path) -> Callable[[int], list[str]]:
     return argv
 
 
-def specs(emulator_url: str, live_sessions: int = 100) -> list[ServerSpec]:
-    """ours, ours as the image's CMD starts it, reference (the seed's pattern), floor.
+def rust_argv(binary: Path) -> Callable[[int], list[str]]:
+    """The Rust agent's command line (the Dockerfile's CMD) with ``binary`` in place of the suite's build."""
+    return lambda port: [str(binary), *rust_command(port)[1:]]
+
+
+def specs(emulator_url: str, live_sessions: int = 100, rust_binary: Path | None = None) -> list[ServerSpec]:
+    """ours, ours as the image's CMD starts it, the Rust agent, reference (the seed's pattern), floor.
 
     The model-backed servers get the suite's agent environment (emulator endpoint, dummy
     credentials, no other AWS config; the OpenTelemetry wrapper configured as AgentCore configures
@@ -64,13 +72,23 @@ def specs(emulator_url: str, live_sessions: int = 100) -> list[ServerSpec]:
     sessions), so the bound is raised just enough to keep all of them live.
     """
     env = PYTHON.environment(emulator_url)
-    ours_env = {**env, "MAX_SESSIONS": str(max(100, live_sessions))}
+    sessions = {"MAX_SESSIONS": str(max(100, live_sessions))}
+    ours_env = {**env, **sessions}
+    rust_env = {**RUST.environment(emulator_url), **sessions}
     return [
         ServerSpec("ours", uvicorn_argv("agent", AGENT_IMAGE), AGENT_IMAGE, ours_env),
         ServerSpec("ours_container", image_command, AGENT_IMAGE, ours_env),
+        ServerSpec("ours_rust", rust_argv(rust_binary or RUST.build()), RUST_DIR, rust_env),
         ServerSpec("reference", uvicorn_argv("reference_app", BENCH), BENCH, env),
         ServerSpec("floor", uvicorn_argv("floor_app", BENCH), BENCH, {}),
     ]
+
+
+def build_rust_release() -> Path:
+    """agent_rust/'s optimised binary, as the image builds it (``--release --locked``)."""
+    RUST.build()  # the toolchain, installed if missing; and the lock is checked
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=RUST_DIR, check=True)  # noqa: S607 - the toolchain RUST.build found
+    return RUST_DIR / "target" / "release" / "agentcore-agent"
 
 
 def rss_bytes(pid: int) -> int:

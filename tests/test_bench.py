@@ -19,7 +19,7 @@ import pytest
 from bench import install_weight
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVERS = ("ours", "ours_container", "reference", "floor")
+SERVERS = ("ours", "ours_container", "ours_rust", "reference", "floor")
 SUMMARIES = ("cold_start_s", "rss_at_ready_mb", "ping_idle_ms", "ping_loaded_ms", "turn_ms")
 
 
@@ -91,12 +91,13 @@ def test_report_table_and_targets_are_well_formed(smoke: tuple[dict, str, str]) 
     results, markdown, stdout = smoke
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
     header, *rows = table[: table.index(next(line for line in table if line.startswith("| target")))]
-    assert header.split("|")[4:8] == [" ours ", " ours, container CMD ", " reference ", " floor "]
+    assert header.split("|")[4:9] == [" ours ", " ours, container CMD ", " ours, Rust ", " reference ", " floor "]
     assert {row.split("|")[1].strip() for row in rows} == {"1", "2", "3", "4", "5", "+"}
     for row in rows:
-        assert len(row.strip("|").split("|")) == 10, row
+        assert len(row.strip("|").split("|")) == 12, row
     verdicts = [verdict for server in ("ours", "ours_container") for verdict in results["targets"][server]]
-    assert len(verdicts) == 10
+    verdicts += results["rust_targets"]["ours_rust"]
+    assert len(verdicts) == 16
     assert markdown.count("| MISSED") + markdown.count("| met |") == len(verdicts)
     assert header in stdout  # the same table is printed
     assert results["command"].startswith("uv run python -m bench --smoke")
