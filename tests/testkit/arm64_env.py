@@ -184,34 +184,39 @@ def ensure_qemu() -> Path:
 
 
 def ensure_debian_command(command: str, packages: list[str]) -> Path:
-    """Find ``command`` on PATH, installing the Debian ``packages`` that provide it if it is missing.
-
-    Installation needs root (CI runs as root); without it the error says what to install.
-    """
+    """Find ``command`` on PATH, installing the Debian ``packages`` that provide it if it is missing."""
     found = shutil.which(command)
     if found:
         return Path(found)
+    install_debian_packages(packages, needed_for=command, done=lambda: shutil.which(command) is not None)
+    found = shutil.which(command)
+    if not found:
+        raise Arm64EnvError(f"{' '.join(packages)} installed but {command} is not on PATH")
+    return Path(found)
+
+
+def install_debian_packages(packages: list[str], *, needed_for: str, done: Callable[[], bool]) -> None:
+    """``apt-get install`` the host's ``packages`` unless ``done()`` says another run already did.
+
+    Installation needs root (CI runs as root); without it the error says what to install.
+    """
     names = " ".join(packages)
     if os.geteuid() != 0:
         raise Arm64EnvError(
-            f"{command} is not installed and this user cannot install it: run "
+            f"{needed_for} is not installed and this user cannot install it: run "
             f"`sudo apt-get install -y {names}` (or run the suite as root)"
         )
     apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     lock_wait = ["-o", "DPkg::Lock::Timeout=600"]
     # Machine-wide: suites with different caches may run at once, and apt's own locks fail fast.
-    with _locked(Path(tempfile.gettempdir()) / f"agentcore-install-{command}.lock"):
-        if not shutil.which(command):
+    with _locked(Path(tempfile.gettempdir()) / "agentcore-apt-install.lock"):
+        if not done():
             _run(["apt-get", *lock_wait, "update"], f"apt-get update (to install {names})", env=apt_env)
             _run(
                 ["apt-get", *lock_wait, "install", "-y", "--no-install-recommends", *packages],
                 f"apt-get install {names}",
                 env=apt_env,
             )
-    found = shutil.which(command)
-    if not found:
-        raise Arm64EnvError(f"{names} installed but {command} is not on PATH")
-    return Path(found)
 
 
 def debian_sources() -> str:
@@ -307,8 +312,10 @@ def _as_deb822(stanza: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _build_root(tmp: Path, cache: Path, qemu: Path, sources: str) -> None:
-    """Download the arm64 .debs with a private apt state and unpack them into ``tmp``."""
+def arm64_debs(packages: Sequence[str], cache: Path, sources: str) -> list[Path]:
+    """Download the arm64 .debs of ``packages`` into ``cache/debs`` with a private apt state (the
+    host's dpkg and apt lists are left alone); returns their paths. Already downloaded files are
+    kept; the caller prunes what it no longer needs."""
     apt_dir = cache / "apt"
     debs = cache / "debs"
     (apt_dir / "sources.list.d").mkdir(parents=True, exist_ok=True)
@@ -332,19 +339,25 @@ def _build_root(tmp: Path, cache: Path, qemu: Path, sources: str) -> None:
     ]  # fmt: skip
     _run(["apt-get", *apt_options, "update"], "apt-get update (private arm64 package lists)")
     wanted = _run(
-        ["apt-get", *apt_options, "download", "--print-uris", *DEBIAN_PACKAGES],
+        ["apt-get", *apt_options, "download", "--print-uris", *packages],
         "apt-get download --print-uris (resolve arm64 .deb file names)",
     )
     files = [line.split()[1] for line in wanted.splitlines() if line.startswith("'")]
-    if len(files) != len(DEBIAN_PACKAGES):
-        raise Arm64EnvError(f"apt resolved {len(files)} of {len(DEBIAN_PACKAGES)} arm64 packages")
+    if len(files) != len(packages):
+        raise Arm64EnvError(f"apt resolved {len(files)} of {len(packages)} arm64 packages")
     missing = [f for f in files if not (debs / f).is_file()]
     if missing:
         names = [f.split("_", 1)[0] for f in missing]
         _run(["apt-get", *apt_options, "download", *names], "apt-get download (arm64 .debs)", cwd=debs)
-    for name in files:
-        _run(["dpkg", "-x", str(debs / name), str(tmp)], f"dpkg -x {name}")
-    _prune(debs, keep=set(files))
+    return [debs / name for name in files]
+
+
+def _build_root(tmp: Path, cache: Path, qemu: Path, sources: str) -> None:
+    """Download the arm64 .debs and unpack them into ``tmp``."""
+    files = arm64_debs(DEBIAN_PACKAGES, cache, sources)
+    for deb in files:
+        _run(["dpkg", "-x", str(deb), str(tmp)], f"dpkg -x {deb.name}")
+    _prune(cache / "debs", keep={deb.name for deb in files})
     python = tmp / "usr" / "bin" / f"python{PYTHON_MINOR}"
     if not python.is_file():
         raise Arm64EnvError(f"the unpacked root has no {python.relative_to(tmp)}")
