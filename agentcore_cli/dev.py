@@ -11,6 +11,10 @@ Why watchfiles restarts the server instead of ``uvicorn --reload``: the image's 
 watchfiles, so uvicorn would fall back to polling every ``*.py`` under the project, its
 ``.venv`` (thousands of files) included, four times a second. watchfiles (in this tool's
 environment) uses the OS's file events and ignores ``.venv`` and caches.
+
+The Rust agent (a project with ``Cargo.toml``, e.g. ``agent_rust/`` or a stack with
+``agentcore:agent: rust``) runs as ``cargo run --locked`` with the same environment; an edit to a
+``.rs`` file or the manifest restarts it, which recompiles what changed.
 """
 
 from __future__ import annotations
@@ -40,6 +44,18 @@ class DevPlan:
     command: list[str]
     environment: dict[str, str]
     url: str
+    rust: bool = False
+
+
+class RustFilter(watchfiles.DefaultFilter):
+    """Sources and manifests of a Cargo project; never its ``target/`` build output."""
+
+    def __init__(self) -> None:
+        super().__init__(ignore_dirs=(*self.ignore_dirs, "target"))
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        name = Path(path).name
+        return (name.endswith(".rs") or name in ("Cargo.toml", "Cargo.lock")) and super().__call__(change, path)
 
 
 def stack_config(stack: str) -> dict[str, str]:
@@ -82,10 +98,12 @@ def environment_from_stack(stack: str) -> tuple[dict[str, str], Path]:
     if not region:
         raise CliError(f"stack {stack!r} has no aws:region: set it, or pass --region", ExitCode.CONFIG)
     environment = {
-        **managed_environment(region=region, model_id=settings.model_id, log_level=settings.log_level),
+        **managed_environment(
+            region=region, model_id=settings.model_id, log_level=settings.log_level, agent=settings.image.agent
+        ),
         **settings.environment_variables,
     }
-    return environment, Path(settings.image.context)
+    return environment, Path(settings.image.build_context)
 
 
 def plan(
@@ -104,11 +122,20 @@ def plan(
         if not environment.get(name):
             raise CliError(f"{option} is required (or --stack NAME to read it from the stack's config)", ExitCode.USAGE)
     directory = (agent_dir or context).resolve()
+    url = f"http://{host}:{port}"
+    if (directory / "Cargo.toml").is_file():
+        cargo = shutil.which("cargo")
+        if cargo is None:
+            raise CliError("cargo is not on PATH: install Rust 1.94 or newer (it builds the Rust agent)", ExitCode.CONFIG)
+        command = [cargo, "run", "--locked", "--quiet", "--manifest-path", str(directory / "Cargo.toml"), "--"]
+        return DevPlan(directory, [*command, "--host", host, "--port", str(port)], environment, url, rust=True)
     if not (directory / "agent.py").is_file() or not (directory / "uv.lock").is_file():
-        raise CliError(f"--agent-dir: {directory} has no agent.py and uv.lock (the agent project)", ExitCode.USAGE)
+        raise CliError(
+            f"--agent-dir: {directory} has no agent.py and uv.lock, nor Cargo.toml (an agent project)", ExitCode.USAGE
+        )
     uvicorn = directory / ".venv" / "bin" / "uvicorn"
     command = [str(uvicorn), "agent:app", "--app-dir", str(directory), "--host", host, "--port", str(port)]
-    return DevPlan(directory, command, environment, f"http://{host}:{port}")
+    return DevPlan(directory, command, environment, url)
 
 
 def sync(agent_dir: Path) -> None:
@@ -126,7 +153,8 @@ def sync(agent_dir: Path) -> None:
 
 def run(dev_plan: DevPlan, err: Console) -> None:
     """Sync, then serve until Ctrl-C, restarting the server whenever a source file changes."""
-    sync(dev_plan.agent_dir)
+    if not dev_plan.rust:  # cargo run builds the Rust agent itself
+        sync(dev_plan.agent_dir)
     os.environ.update(dev_plan.environment)  # the server inherits this process's environment
     os.environ.pop("VIRTUAL_ENV", None)
     shown = ", ".join(f"{name}={dev_plan.environment[name]}" for name in ("MODEL_ID", "AWS_REGION"))
@@ -146,5 +174,5 @@ def run(dev_plan: DevPlan, err: Console) -> None:
         target=shlex.join(dev_plan.command),
         target_type="command",
         callback=restarted,
-        watch_filter=watchfiles.PythonFilter(),
+        watch_filter=RustFilter() if dev_plan.rust else watchfiles.PythonFilter(),
     )

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.testkit.agent_image import AGENT_DIR
+from tests.testkit.agent_image import AGENT_DIR, REPO_ROOT
+from tests.testkit.agents import RUST
 from tests.testkit.bedrock_emulator import BedrockEmulator
 from tests.testkit.cli_harness import AGENTCORE, FakePulumi, cli_environment, run_cli
 from tests.testkit.processes import ServerProcess, free_port
@@ -109,10 +110,36 @@ def test_dev_takes_the_environment_from_the_stack_config(project: Path, tmp_path
     assert ["config", "--json", "--show-secrets", "--stack", "dev"] in pulumi.calls()
 
 
+def test_dev_runs_the_rust_agent_for_a_stack_that_picks_it(tmp_path: Path, env: dict[str, str], bedrock: BedrockEmulator) -> None:
+    """`agentcore:agent: rust` and no imageContext: dev serves agent_rust/ with `cargo run`."""
+    RUST.build()  # compiled once for the suite; `cargo run` then starts it without rebuilding
+    pulumi = FakePulumi(
+        tmp_path / "bin",
+        outputs={"dev": {}},
+        config={
+            "dev": {
+                "agentcore:modelId": {"value": STACK_MODEL, "secret": False},
+                "agentcore:agent": {"value": "rust", "secret": False},
+                "aws:region": {"value": "us-east-1", "secret": False},
+            }
+        },
+    ).install()
+    env = {**env, "PATH": f"{pulumi.directory}:{env['PATH']}"}
+    port = free_port()
+    command = [str(AGENTCORE), "dev", "--stack", "dev", "--port", str(port)]
+    with ServerProcess(command, port=port, env=env, cwd=REPO_ROOT) as server:
+        answered = run_cli("invoke", "rust from stack", "--local", "--url", server.url, env=env)
+        assert answered.returncode == 0, answered.stderr + server.output()
+        assert answered.stdout == "You said: rust from stack. Turn 1.\n"
+        assert '"logger":"agent.access"' in server.output()  # the Rust agent's own log line
+    [request] = requests_for(bedrock, "rust from stack")
+    assert request.model_id == STACK_MODEL
+
+
 def test_dev_needs_a_model_and_region(env: dict[str, str], project: Path) -> None:
     result = run_cli("dev", "--agent-dir", str(project), "--region", "us-east-1", env=env)
     assert result.returncode == 2
     assert "--model-id is required" in result.stderr
     elsewhere = run_cli("dev", "--agent-dir", str(project.parent), "--model-id", "m", "--region", "us-east-1", env=env)
     assert elsewhere.returncode == 2
-    assert "has no agent.py and uv.lock" in elsewhere.stderr
+    assert "has no agent.py and uv.lock, nor Cargo.toml" in elsewhere.stderr

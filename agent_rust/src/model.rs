@@ -262,11 +262,6 @@ impl Model {
                     }
                     _ => {}
                 },
-                ConverseStreamOutput::ContentBlockStop(_) => {
-                    if matches!(blocks.last(), Some(Block::Tool { .. })) {
-                        blocks.push(Block::Boundary);
-                    }
-                }
                 ConverseStreamOutput::MessageStop(stop) => stop_reason = stop.stop_reason().clone(),
                 ConverseStreamOutput::Metadata(metadata) => {
                     if let Some(used) = metadata.usage() {
@@ -289,7 +284,6 @@ enum Block {
         name: String,
         input: String,
     },
-    Boundary,
 }
 
 fn assistant_message(blocks: Vec<Block>, stop_reason: StopReason) -> (Message, StopReason, String) {
@@ -309,7 +303,6 @@ fn assistant_message(blocks: Vec<Block>, stop_reason: StopReason) -> (Message, S
                     .build()
                     .expect("id, name and input are set"),
             )),
-            Block::Boundary => {}
         }
     }
     if content.is_empty() {
