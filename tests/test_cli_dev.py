@@ -52,6 +52,17 @@ def system_prompt(bedrock: BedrockEmulator, text: str) -> str:
     return request.body["system"][0]["text"]
 
 
+def dev_stack(tmp_path: Path, env: dict[str, str], config: dict[str, dict]) -> tuple[FakePulumi, dict[str, str]]:
+    """A `dev` stack (the stack model in us-east-1, plus ``config``) behind a fake Pulumi CLI on PATH."""
+    entries = {
+        "agentcore:modelId": {"value": STACK_MODEL, "secret": False},
+        "aws:region": {"value": "us-east-1", "secret": False},
+        **config,
+    }
+    pulumi = FakePulumi(tmp_path / "bin", outputs={"dev": {}}, config={"dev": entries}).install()
+    return pulumi, {**env, "PATH": f"{pulumi.directory}:{env['PATH']}"}
+
+
 def test_dev_serves_the_agent_and_restarts_on_edits(project: Path, env: dict[str, str], bedrock: BedrockEmulator) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -87,19 +98,14 @@ def test_dev_serves_the_agent_and_restarts_on_edits(project: Path, env: dict[str
 
 def test_dev_takes_the_environment_from_the_stack_config(project: Path, tmp_path: Path, env: dict[str, str], bedrock: BedrockEmulator) -> None:
     extra = {"SYSTEM_PROMPT": "Prompt from the stack."}
-    pulumi = FakePulumi(
-        tmp_path / "bin",
-        outputs={"dev": {}},
-        config={
-            "dev": {
-                "agentcore:modelId": {"value": STACK_MODEL, "secret": False},
-                "agentcore:imageContext": {"value": str(project), "secret": False},
-                "agentcore:environmentVariables": {"value": json.dumps(extra), "objectValue": extra, "secret": False},
-                "aws:region": {"value": "us-east-1", "secret": False},
-            }
+    pulumi, env = dev_stack(
+        tmp_path,
+        env,
+        {
+            "agentcore:imageContext": {"value": str(project), "secret": False},
+            "agentcore:environmentVariables": {"value": json.dumps(extra), "objectValue": extra, "secret": False},
         },
-    ).install()
-    env = {**env, "PATH": f"{pulumi.directory}:{env['PATH']}"}
+    )
     port = free_port()
     with ServerProcess([str(AGENTCORE), "dev", "--stack", "dev", "--port", str(port)], port=port, env=env) as server:
         answered = run_cli("invoke", "from stack config", "--local", "--url", server.url, env=env)
@@ -113,18 +119,7 @@ def test_dev_takes_the_environment_from_the_stack_config(project: Path, tmp_path
 def test_dev_runs_the_rust_agent_for_a_stack_that_picks_it(tmp_path: Path, env: dict[str, str], bedrock: BedrockEmulator) -> None:
     """`agentcore:agent: rust` and no imageContext: dev serves agent_rust/ with `cargo run`."""
     RUST.build()  # compiled once for the suite; `cargo run` then starts it without rebuilding
-    pulumi = FakePulumi(
-        tmp_path / "bin",
-        outputs={"dev": {}},
-        config={
-            "dev": {
-                "agentcore:modelId": {"value": STACK_MODEL, "secret": False},
-                "agentcore:agent": {"value": "rust", "secret": False},
-                "aws:region": {"value": "us-east-1", "secret": False},
-            }
-        },
-    ).install()
-    env = {**env, "PATH": f"{pulumi.directory}:{env['PATH']}"}
+    _, env = dev_stack(tmp_path, env, {"agentcore:agent": {"value": "rust", "secret": False}})
     port = free_port()
     command = [str(AGENTCORE), "dev", "--stack", "dev", "--port", str(port)]
     with ServerProcess(command, port=port, env=env, cwd=REPO_ROOT) as server:

