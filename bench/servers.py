@@ -17,13 +17,12 @@ SIGTERM stop, logs to a file, spawn -> ready time); ``TimedServer`` polls readin
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.testkit.agent_image import image_command
-from tests.testkit.agents import PYTHON, RUST, RUST_DIR, rust_command
+from tests.testkit.agents import PYTHON, RUST, RUST_DIR, cargo_build, rust_command
 from tests.testkit.processes import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +85,7 @@ def specs(emulator_url: str, live_sessions: int = 100, rust_binary: Path | None 
 
 def build_rust_release() -> Path:
     """agent_rust/'s optimised binary, as the image builds it (``--release --locked``)."""
-    RUST.build()  # the toolchain, installed if missing; and the lock is checked
-    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=RUST_DIR, check=True)  # noqa: S607 - the toolchain RUST.build found
+    cargo_build("--release")
     return RUST_DIR / "target" / "release" / "agentcore-agent"
 
 

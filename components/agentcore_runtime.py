@@ -225,11 +225,9 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         )
 
     def _execution_policy(self, memory: "_Memory | None") -> pulumi.Output[str]:
-        if memory is None:
-            return self._aws.apply(lambda ctx: json.dumps(document(self._execution_statements(ctx))))
-        return pulumi.Output.all(ctx=self._aws, memory_arn=memory.arn, key_arn=memory.key_arn).apply(
-            lambda v: json.dumps(document(self._execution_statements(v["ctx"], v["memory_arn"], v["key_arn"])))
-        )
+        return pulumi.Output.all(
+            ctx=self._aws, memory_arn=memory.arn if memory else None, key_arn=memory.key_arn if memory else None
+        ).apply(lambda v: json.dumps(document(self._execution_statements(v["ctx"], v["memory_arn"], v["key_arn"]))))
 
     def _execution_statements(self, ctx: AwsContext, memory_arn: str | None = None, memory_key_arn: str | None = None) -> list[Statement]:
         """The execution role's permissions: image pull, identity and models, then telemetry (without

@@ -94,20 +94,23 @@ impl Model {
         prompt: &str,
         events: &Events,
     ) -> Option<Failure> {
-        let saved = history.clone();
+        // The window is applied between turns (as Strands applies its conversation manager), so a
+        // failed or cancelled turn is undone by cutting the history back to this length.
+        trim_window(history);
+        let kept = history.len();
         history.push(text_message(ConversationRole::User, prompt));
         let outcome = self.cycles(history, events).await;
         let failure = match outcome {
             Ok(answer) => {
                 if events.send(TurnEvent::Final(answer)).await.is_err() {
-                    *history = saved; // nobody heard the answer: as if cancelled
+                    history.truncate(kept); // nobody heard the answer: as if cancelled
                 }
                 return None;
             }
             Err(Stop::Cancelled) => None,
             Err(Stop::Failed(failure)) => Some(failure),
         };
-        *history = saved;
+        history.truncate(kept);
         if let Some(failure) = &failure {
             let _ = events.send(TurnEvent::Failed(failure.clone())).await;
         }
@@ -121,7 +124,6 @@ impl Model {
     ) -> Result<FinalAnswer, Stop> {
         let mut usage = Usage::default();
         for _ in 0..MAX_CYCLES {
-            trim_window(history);
             let (message, stop_reason, text) =
                 self.call_with_retries(history, events, &mut usage).await?;
             let tool_uses: Vec<ToolUseBlock> = message

@@ -171,8 +171,6 @@ fn start_turn(app: Arc<App>, session_id: String, prompt: String) -> mpsc::Receiv
                 fields! {"error_code" => failure.api.code, "exception" => failure.exception, "cause" => failure.cause},
             );
         }
-        drop(history);
-        drop(checkout);
     });
     receiver
 }

@@ -123,14 +123,19 @@ RUST_DIR = Path(__file__).resolve().parents[2] / "agent_rust"
 RUST_BINARY = RUST_DIR / "target" / "debug" / "agentcore-agent"
 
 
-def build_rust_agent() -> Path:
-    """Compile agent_rust/ against its committed Cargo.lock (Cargo skips the work when nothing changed).
+def cargo_build(*options: str) -> None:
+    """``cargo build --locked`` in agent_rust/ (its committed Cargo.lock; Cargo skips unchanged work).
 
-    An unoptimised build: the suite judges behaviour, not speed. Cargo is rustup's where the
-    machine has it, else Debian's ``cargo-web`` (Rust 1.96; the AWS SDK needs 1.94 or newer).
+    Cargo is rustup's where the machine has it, else Debian's ``cargo-web`` (Rust 1.96; the AWS
+    SDK needs 1.94 or newer), installed when missing.
     """
     cargo = ensure_debian_command("cargo", ["cargo-web", "rustc-web"])
-    subprocess.run([str(cargo), "build", "--locked", "--quiet"], cwd=RUST_DIR, check=True)  # noqa: S603 - our own build
+    subprocess.run([str(cargo), "build", "--locked", "--quiet", *options], cwd=RUST_DIR, check=True)  # noqa: S603 - our own build
+
+
+def build_rust_agent() -> Path:
+    """The unoptimised build the suite serves: it judges behaviour, not speed."""
+    cargo_build()
     return RUST_BINARY
 
 

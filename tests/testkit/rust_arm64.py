@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -44,8 +45,8 @@ def _debian_rust_version() -> str | None:
     return found.group(1) if found else None
 
 
-def ensure_toolchain() -> str:
-    """Debian's Rust 1.96 and the aarch64 cross compiler, installed when missing; the Rust version."""
+def ensure_toolchain() -> None:
+    """Debian's Rust 1.96 and the aarch64 cross compiler, installed when missing."""
     wanted = STD_PACKAGES[1].rsplit("-", 1)[1]
     if _debian_rust_version() != wanted:
         install_debian_packages(
@@ -55,17 +56,16 @@ def ensure_toolchain() -> str:
     version = _debian_rust_version()
     if version != wanted:
         raise Arm64EnvError(f"{DEBIAN_RUSTC} is Rust {version}, but the arm64 standard library packaged is {wanted}")
-    return version
 
 
 def std_sysroot() -> Path:
     """A sysroot holding the arm64 standard library (lib/rustlib/aarch64-unknown-linux-gnu/lib)."""
     cache = cache_dir() / "rust-std"
     debs = arm64_debs(STD_PACKAGES, cache, debian_sources())
-    sysroot = cache / ("sysroot-" + "-".join(deb.name.split("_")[1] for deb in debs[:1]))
+    sysroot = cache / f"sysroot-{debs[0].name.split('_')[1]}"  # named by the package version
     if not (sysroot / "usr" / "lib" / "rustlib" / TARGET / "lib").is_dir():
         partial = sysroot.with_name(sysroot.name + ".partial")
-        subprocess.run(["rm", "-rf", str(partial)], check=True)  # noqa: S607 - a leftover of an interrupted run
+        shutil.rmtree(partial, ignore_errors=True)  # a leftover of an interrupted run
         for deb in debs:
             subprocess.run(["dpkg", "-x", str(deb), str(partial)], check=True)  # noqa: S607 - unpack only
         partial.rename(sysroot)
