@@ -5,14 +5,18 @@
 //! (or Ctrl-C) stops accepting connections and lets answers in flight finish, for up to 25 s.
 
 mod calc;
+mod credentials;
 mod document;
 mod errors;
 mod logs;
 mod model;
+mod otlp_http;
+mod outbound;
 mod payload;
 mod server;
 mod sessions;
 mod settings;
+mod telemetry;
 mod tools;
 
 use std::collections::HashMap;
@@ -23,6 +27,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 
@@ -69,10 +74,30 @@ fn listen_address(mut args: impl Iterator<Item = String>) -> Result<(String, u16
 }
 
 async fn serve(settings: settings::Settings, host: String, port: u16) -> ExitCode {
-    // Credentials, endpoint (AWS_ENDPOINT_URL_BEDROCK_RUNTIME) and the rest come from the SDK's
-    // standard chain; only region, retries and timeouts are the agent's own settings.
+    // The endpoint (AWS_ENDPOINT_URL_BEDROCK_RUNTIME) and the rest come from the SDK's standard
+    // sources; credentials from its chain plus the metadata service's plain GETs (`credentials`);
+    // region, retries and timeouts are the agent's own settings.
+    let credentials = match credentials::AgentCredentials::new(&settings.region).await {
+        Ok(credentials) => SharedCredentialsProvider::new(credentials),
+        Err(message) => {
+            eprintln!("agent: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let tracing = match telemetry::start(
+        settings.traces.as_ref(),
+        &settings.region,
+        credentials.clone(),
+    ) {
+        Ok(provider) => provider,
+        Err(message) => {
+            eprintln!("agent: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(settings.region.clone()))
+        .credentials_provider(credentials)
         .retry_config(RetryConfig::standard().with_max_attempts(settings.model_max_attempts))
         .timeout_config(
             TimeoutConfig::builder()
@@ -126,17 +151,33 @@ async fn serve(settings: settings::Settings, host: String, port: u16) -> ExitCod
         stopping.notified().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
-    tokio::select! {
-        served = server => {
-            if let Err(error) = served {
+    let code = tokio::select! {
+        served = server => match served {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
                 logs::log(logs::Level::Error, "agent", "server failed", fields! {"exception" => error.to_string()});
-                return ExitCode::FAILURE;
+                ExitCode::FAILURE
             }
+        },
+        () = grace => {
+            logs::log(logs::Level::Warning, "agent", "answers still in flight after the grace period", fields! {});
+            ExitCode::SUCCESS
         }
-        () = grace => logs::log(logs::Level::Warning, "agent", "answers still in flight after the grace period", fields! {}),
+    };
+    if let Some(provider) = tracing {
+        // Flush the spans still queued (the batch processor's thread exports through this runtime).
+        let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+        if let Ok(Err(error)) = flushed {
+            logs::log(
+                logs::Level::Warning,
+                "agent",
+                "spans not flushed at shutdown",
+                fields! {"exception" => error.to_string()},
+            );
+        }
     }
     logs::log(logs::Level::Info, "agent", "agent stopped", fields! {});
-    ExitCode::SUCCESS
+    code
 }
 
 async fn shutdown_signal() {

@@ -26,10 +26,12 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::event_stream::RawMessage;
+use opentelemetry::Context;
 use tokio::sync::mpsc;
 
 use crate::document::parse_tool_input;
 use crate::errors::{self, ApiError};
+use crate::telemetry;
 use crate::tools;
 
 /// Model calls a turn may make (each tool round is one more); Strands' loop has no bound.
@@ -75,6 +77,15 @@ enum Stop {
     Failed(Failure),
 }
 
+/// The `error.type` of a span whose turn the client abandoned.
+const CANCELLED: &str = "cancelled";
+
+/// The turn's span and session, which every model and tool span hangs from.
+struct Spans<'a> {
+    agent: Context,
+    session: &'a str,
+}
+
 pub struct Model {
     pub client: Client,
     pub model_id: String,
@@ -88,27 +99,50 @@ pub struct Model {
 impl Model {
     /// Run one turn on `history`; its deltas, then its final answer or failure, go to `events`.
     /// Returns the failure too (for the log), or nothing if the caller left.
+    /// `trace` is the request's span; the turn's spans (`telemetry`) are its children.
     pub async fn turn(
         &self,
         history: &mut Vec<Message>,
         prompt: &str,
         events: &Events,
+        trace: &Context,
+        session: &str,
     ) -> Option<Failure> {
         // The window is applied between turns (as Strands applies its conversation manager), so a
         // failed or cancelled turn is undone by cutting the history back to this length.
         trim_window(history);
         let kept = history.len();
         history.push(text_message(ConversationRole::User, prompt));
-        let outcome = self.cycles(history, events).await;
+        let span = Spans {
+            agent: telemetry::agent_span(trace, session, &self.model_id),
+            session,
+        };
+        let outcome = self.cycles(history, events, &span).await;
         let failure = match outcome {
             Ok(answer) => {
+                let usage = &answer.usage;
+                telemetry::record_usage(
+                    &span.agent,
+                    usage.input_tokens,
+                    usage.output_tokens,
+                    usage.total_tokens,
+                );
                 if events.send(TurnEvent::Final(answer)).await.is_err() {
                     history.truncate(kept); // nobody heard the answer: as if cancelled
+                    telemetry::end_failed(&span.agent, CANCELLED);
+                } else {
+                    telemetry::end(&span.agent);
                 }
                 return None;
             }
-            Err(Stop::Cancelled) => None,
-            Err(Stop::Failed(failure)) => Some(failure),
+            Err(Stop::Cancelled) => {
+                telemetry::end_failed(&span.agent, CANCELLED);
+                None
+            }
+            Err(Stop::Failed(failure)) => {
+                telemetry::end_failed(&span.agent, failure.api.code);
+                Some(failure)
+            }
         };
         history.truncate(kept);
         if let Some(failure) = &failure {
@@ -121,11 +155,13 @@ impl Model {
         &self,
         history: &mut Vec<Message>,
         events: &Events,
+        span: &Spans<'_>,
     ) -> Result<FinalAnswer, Stop> {
         let mut usage = Usage::default();
         for _ in 0..MAX_CYCLES {
-            let (message, stop_reason, text) =
-                self.call_with_retries(history, events, &mut usage).await?;
+            let (message, stop_reason, text) = self
+                .call_with_retries(history, events, &mut usage, span)
+                .await?;
             let tool_uses: Vec<ToolUseBlock> = message
                 .content()
                 .iter()
@@ -134,7 +170,7 @@ impl Model {
             history.push(message);
             match stop_reason {
                 StopReason::ToolUse if !tool_uses.is_empty() => {
-                    history.push(tool_results(&tool_uses))
+                    history.push(tool_results(&tool_uses, span))
                 }
                 StopReason::MaxTokens => {
                     return Err(Stop::Failed(Failure {
@@ -164,13 +200,33 @@ impl Model {
         history: &[Message],
         events: &Events,
         usage: &mut Usage,
+        span: &Spans<'_>,
     ) -> Result<(Message, StopReason, String), Stop> {
         let mut throttled_since: Option<Instant> = None;
         let mut retries: i32 = 0;
         loop {
             let started = Instant::now();
             let mut said_something = false;
-            match self.call(history, events, usage, &mut said_something).await {
+            let chat = telemetry::chat_span(&span.agent, span.session, &self.model_id);
+            let mut used = Usage::default();
+            let called = self
+                .call(history, events, &mut used, &mut said_something)
+                .await;
+            telemetry::record_usage(
+                &chat,
+                used.input_tokens,
+                used.output_tokens,
+                used.total_tokens,
+            );
+            usage.input_tokens += used.input_tokens;
+            usage.output_tokens += used.output_tokens;
+            usage.total_tokens += used.total_tokens;
+            match &called {
+                Ok((_, stop_reason, _)) => telemetry::end_chat(&chat, stop_reason.as_str()),
+                Err(Stop::Cancelled) => telemetry::end_failed(&chat, CANCELLED),
+                Err(Stop::Failed(failure)) => telemetry::end_failed(&chat, failure.api.code),
+            }
+            match called {
                 Err(Stop::Failed(failure))
                     if failure.api == errors::THROTTLED && !said_something =>
                 {
@@ -320,11 +376,22 @@ fn assistant_message(blocks: Vec<Block>, stop_reason: StopReason) -> (Message, S
     (message, stop_reason, text)
 }
 
-fn tool_results(uses: &[ToolUseBlock]) -> Message {
+fn tool_results(uses: &[ToolUseBlock], span: &Spans<'_>) -> Message {
     let content = uses
         .iter()
         .map(|tool_use| {
+            let tool = telemetry::tool_span(
+                &span.agent,
+                span.session,
+                tool_use.name(),
+                tool_use.tool_use_id(),
+            );
             let output = tools::run(tool_use.name(), tool_use.input());
+            if output.failed {
+                telemetry::end_failed(&tool, "tool_error");
+            } else {
+                telemetry::end(&tool);
+            }
             ContentBlock::ToolResult(
                 ToolResultBlock::builder()
                     .tool_use_id(tool_use.tool_use_id())

@@ -28,6 +28,7 @@ use crate::model::{FinalAnswer, Model, TurnEvent};
 use crate::payload::{BadRequest, parse_invocation};
 use crate::sessions::SessionStore;
 use crate::settings::Settings;
+use crate::telemetry;
 
 pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
@@ -97,6 +98,11 @@ fn request_notes(request: &Request) -> SharedNotes {
 
 async fn invocations(State(app): State<Arc<App>>, request: Request) -> Response {
     let notes = request_notes(&request);
+    let trace = request
+        .extensions()
+        .get::<opentelemetry::Context>()
+        .cloned()
+        .unwrap_or_default();
     let headers = request.headers().clone();
     let requested = headers
         .get(SESSION_HEADER)
@@ -131,7 +137,7 @@ async fn invocations(State(app): State<Arc<App>>, request: Request) -> Response 
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     notes.lock().expect("notes lock").stream = invocation.stream;
-    let mut events = start_turn(app, session_id.clone(), invocation.prompt);
+    let mut events = start_turn(app, session_id.clone(), invocation.prompt, trace);
     if invocation.stream {
         return stream_answer(events, notes, session_id).await;
     }
@@ -150,7 +156,12 @@ async fn invocations(State(app): State<Arc<App>>, request: Request) -> Response 
 }
 
 /// Run the turn in its own task; it ends early once the returned receiver is dropped.
-fn start_turn(app: Arc<App>, session_id: String, prompt: String) -> mpsc::Receiver<TurnEvent> {
+fn start_turn(
+    app: Arc<App>,
+    session_id: String,
+    prompt: String,
+    trace: opentelemetry::Context,
+) -> mpsc::Receiver<TurnEvent> {
     let (sender, receiver) = mpsc::channel(64);
     tokio::spawn(async move {
         let checkout = app.sessions.checkout(&session_id);
@@ -158,7 +169,10 @@ fn start_turn(app: Arc<App>, session_id: String, prompt: String) -> mpsc::Receiv
             history = checkout.history.clone().lock_owned() => history,
             _ = sender.closed() => return, // the caller left while the session was busy
         };
-        if let Some(failure) = app.model.turn(&mut history, &prompt, &sender).await {
+        let turn = app
+            .model
+            .turn(&mut history, &prompt, &sender, &trace, &session_id);
+        if let Some(failure) = turn.await {
             let (level, message) = if failure.api == errors::INTERNAL {
                 (Level::Error, "agent turn failed unexpectedly")
             } else {
@@ -318,6 +332,25 @@ async fn access_log(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let notes = SharedNotes::default();
     request.extensions_mut().insert(notes.clone());
+    // Every request but the health check gets a server span (AgentCore pings every few seconds).
+    let path = request.uri().path();
+    let span = (path != "/ping").then(|| {
+        let route = (path == "/invocations").then_some("/invocations");
+        let session = request
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok());
+        telemetry::server_span(
+            request.headers(),
+            request.method().as_str(),
+            path,
+            route,
+            session,
+        )
+    });
+    if let Some(span) = &span {
+        request.extensions_mut().insert(span.clone());
+    }
     let headers = request.headers();
     let header_text = |name: &str| {
         headers
@@ -334,6 +367,7 @@ async fn access_log(mut request: Request, next: Next) -> Response {
         session_id: header_text(SESSION_HEADER),
         status: 500,
         notes,
+        span,
     };
     let response = next.run(request).await;
     line.status = response.status().as_u16();
@@ -363,10 +397,14 @@ struct AccessLine {
     session_id: Option<String>,
     status: u16,
     notes: SharedNotes,
+    span: Option<opentelemetry::Context>,
 }
 
 impl Drop for AccessLine {
     fn drop(&mut self) {
+        if let Some(span) = &self.span {
+            telemetry::end_server_span(span, self.status);
+        }
         let notes = self.notes.lock().expect("notes lock");
         let quiet = self.status < 400 && self.path == "/ping";
         let duration_ms = (self.started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;

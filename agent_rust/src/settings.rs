@@ -28,6 +28,8 @@ pub struct Settings {
     pub model_max_attempts: u32,
     pub model_read_timeout: Duration,
     pub model_connect_timeout: Duration,
+    /// Where spans are exported, if anywhere (`telemetry`).
+    pub traces: Option<crate::telemetry::TraceExport>,
 }
 
 impl Settings {
@@ -80,6 +82,7 @@ impl Settings {
             model_max_attempts: positive_int(env, "MODEL_MAX_ATTEMPTS", 3)? as u32,
             model_read_timeout: positive_seconds(env, "MODEL_READ_TIMEOUT_SECONDS", 120.0)?,
             model_connect_timeout: positive_seconds(env, "MODEL_CONNECT_TIMEOUT_SECONDS", 10.0)?,
+            traces: crate::telemetry::export_from_env(env)?,
         })
     }
 }
