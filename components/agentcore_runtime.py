@@ -269,7 +269,14 @@ class AgentCoreRuntime(pulumi.ComponentResource):
         strategies = s.memory.strategies
         environment = pulumi.Output.all(ctx=self._aws, memory_id=memory.id if memory else None).apply(
             lambda v: {
-                **managed_environment(region=v["ctx"].region, model_id=s.model_id, log_level=s.log_level, agent=s.image.agent),
+                **managed_environment(
+                    region=v["ctx"].region,
+                    partition=v["ctx"].partition,
+                    model_id=s.model_id,
+                    log_level=s.log_level,
+                    agent=s.image.agent,
+                    traces=s.observability.traces,
+                ),
                 **(memory_environment(v["memory_id"], strategies) if memory else {}),
                 **s.environment_variables,
             }

@@ -44,7 +44,7 @@ class AgentKind(str, Enum):
     """Which agent the image holds: the Python one (agent_image/) or its Rust twin (agent_rust/).
 
     Both serve the same API; the component sets each one's own container variables, and refuses
-    what the Rust agent does not do yet (AgentCore Memory, trace export)."""
+    what the Rust agent does not do yet (AgentCore Memory)."""
 
     PYTHON = "python"
     RUST = "rust"

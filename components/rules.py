@@ -104,22 +104,14 @@ def _traces_problems(s: RuntimeSettings) -> Problems:
 
 
 def _agent_problems(s: RuntimeSettings) -> Problems:
-    """What the Rust agent does not do yet would fail silently at run time (no conversation kept,
-    no spans delivered), so a stack that asks for it is refused at preview."""
-    if s.image.agent is not AgentKind.RUST:
+    """What the Rust agent does not do yet would fail silently at run time (no conversation kept),
+    so a stack that asks for it is refused at preview."""
+    if s.image.agent is not AgentKind.RUST or not s.memory.enabled:
         return []
-    problems: Problems = []
-    if s.memory.enabled:
-        problems.append((
-            ("memory", "enabled"),
-            "the Rust agent (<<image.agent>> rust) does not use AgentCore Memory yet (docs/rust-agent.md): turn memory off or use the python agent",
-        ))
-    if s.observability.traces:
-        problems.append((
-            ("observability", "traces"),
-            "the Rust agent (<<image.agent>> rust) exports no spans yet (docs/rust-agent.md): turn traces off or use the python agent",
-        ))
-    return problems
+    return [(
+        ("memory", "enabled"),
+        "the Rust agent (<<image.agent>> rust) does not use AgentCore Memory yet (docs/rust-agent.md): turn memory off or use the python agent",
+    )]
 
 
 def _lifecycle_problems(s: RuntimeSettings) -> Problems:

@@ -36,11 +36,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "python_agent: tests the Python implementation's own internals (its imports, garbage collector, "
         "OpenTelemetry distro, in-process extension API), not the API every implementation shares",
     )
-    config.addinivalue_line(
-        "markers",
-        "traced_agent: needs an implementation that exports OpenTelemetry traces (the Rust agent does "
-        "not yet: issue 10)",
-    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -48,8 +43,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         names = metafunc.config.getoption("agent") or list(IMPLEMENTATIONS)
         if metafunc.definition.get_closest_marker("python_agent"):
             names = [name for name in names if name == PYTHON.name]  # a Python detail, via shared fixtures
-        if metafunc.definition.get_closest_marker("traced_agent"):
-            names = [name for name in names if IMPLEMENTATIONS[name].exports_traces]
         metafunc.parametrize("agent_implementation", names, indirect=True, scope="session")
 
 

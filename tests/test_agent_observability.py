@@ -1,12 +1,14 @@
-"""The image's OpenTelemetry set-up: which instrumentors its CMD loads, and that they still trace.
+"""The agents' OpenTelemetry spans, as AgentCore's observability pages show them.
 
-The CMD wraps uvicorn in ``opentelemetry-instrument``, which loads every installed instrumentor
-(about fifty come with AWS's distro) unless ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` names it;
-loading them all more than doubled cold start and memory. The Dockerfile therefore disables all
-but the few AgentCore observability needs. These tests keep that list in step with the lock and
-prove, with the server exporting to a loopback OTLP sink, that the kept ones still produce the
-spans AgentCore shows: the Bedrock call, Strands' agent spans, and the invocation's server span
-joined to the caller's trace.
+Both implementations export to a loopback OTLP sink here, configured by the standard ``OTEL_*``
+variables, and must produce the same trace shape: the invocation's server span joined to the
+caller's trace, the agent turn's span under it and the Bedrock call under that, with the session
+id, the usage and no prompt, answer or tool data anywhere in what is exported.
+
+The Python image's CMD wraps uvicorn in ``opentelemetry-instrument``, which loads every installed
+instrumentor (about fifty come with AWS's distro) unless ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS``
+names it; loading them all more than doubled cold start and memory, so the Dockerfile disables all
+but the few AgentCore needs. The ``python_agent`` tests keep that list in step with its lock.
 """
 
 from __future__ import annotations
@@ -27,15 +29,12 @@ from tests.testkit.contract import SESSION
 from tests.testkit.otlp_sink import ExportedSpan, OtlpSink
 from tests.testkit.processes import ServerProcess
 
-pytestmark = pytest.mark.traced_agent
-
 # Instrumentors the image keeps, and why; every other installed one must be disabled.
 KEPT = {
     "botocore": "the Bedrock model calls, as client spans with the AWS distro's GenAI attributes",
     "starlette": "a server span per invocation, joining AgentCore's trace and session.id baggage",
     "logging": "trace and span ids on log records",
 }
-CALLER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 CALLER_SPAN_ID = "b7ad6b7169203331"
 SPAN_KIND_SERVER, SPAN_KIND_CLIENT = 2, 3
 STATUS_ERROR = 2
@@ -98,15 +97,18 @@ def wait_for_spans(otlp: OtlpSink, ready: Callable[[list[ExportedSpan]], bool]) 
     pytest.fail(f"spans not exported within 30 s; got {[(span.scope, span.name) for span in otlp.spans()]}")
 
 
-def test_a_turn_is_traced_from_the_callers_span_down_to_the_bedrock_call(agent: ServerProcess, otlp: OtlpSink) -> None:
+def test_a_turn_is_traced_from_the_callers_span_down_to_the_bedrock_call(
+    agent_implementation: AgentImplementation, agent: ServerProcess, otlp: OtlpSink
+) -> None:
     assert httpx.get(agent.url + "/ping").status_code == 200
     session = f"otel-session-{uuid.uuid4()}"
+    caller_trace_id = uuid.uuid4().hex  # the sink is shared by the implementations' runs
     response = httpx.post(
         agent.url + "/invocations",
         json={"prompt": f"traced {uuid.uuid4().hex[:8]} [[chunks:4]]"},
         headers={
             SESSION: session,
-            "traceparent": f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01",
+            "traceparent": f"00-{caller_trace_id}-{CALLER_SPAN_ID}-01",
             "baggage": f"session.id={session}",
         },
         timeout=30,
@@ -115,10 +117,10 @@ def test_a_turn_is_traced_from_the_callers_span_down_to_the_bedrock_call(agent: 
     usage = response.json()["usage"]
 
     def complete(spans: list[ExportedSpan]) -> bool:
-        names = {span.name for span in spans if span.trace_id == CALLER_TRACE_ID}
-        return {"POST /invocations", "invoke_agent Strands Agents"} <= names
+        names = {span.name for span in spans if span.trace_id == caller_trace_id}
+        return {"POST /invocations", agent_implementation.agent_span_name} <= names
 
-    spans = [span for span in wait_for_spans(otlp, complete) if span.trace_id == CALLER_TRACE_ID]
+    spans = [span for span in wait_for_spans(otlp, complete) if span.trace_id == caller_trace_id]
     by_id = {span.span_id: span for span in spans}
 
     (bedrock_call,) = [span for span in spans if span.attributes.get("rpc.method") == "ConverseStream"]
@@ -131,7 +133,7 @@ def test_a_turn_is_traced_from_the_callers_span_down_to_the_bedrock_call(agent: 
     while ancestry[-1].parent_span_id in by_id:
         ancestry.append(by_id[ancestry[-1].parent_span_id])
     names = [span.name for span in ancestry]
-    assert names[-2:] == ["invoke_agent Strands Agents", "POST /invocations"], names
+    assert names[-2:] == [agent_implementation.agent_span_name, "POST /invocations"], names
     server_span = ancestry[-1]
     assert server_span.kind == SPAN_KIND_SERVER
     assert server_span.parent_span_id == CALLER_SPAN_ID

@@ -285,3 +285,12 @@ def test_the_rust_agent_is_one_key_away(runs: dict[str, Run]) -> None:
     # Same roles, repository and runtime names: switching agents replaces the image, not the stack.
     assert {r.name for r in rust.of_type(ROLE)} == {r.name for r in dev.of_type(ROLE)}
     assert rust.one(RUNTIME).name == dev.one(RUNTIME).name
+
+
+def test_the_rust_agent_with_traces_is_told_the_partitions_xray_otlp_endpoint(runs: dict[str, Run]) -> None:
+    """No collector runs beside the Rust agent: with traces on it exports to X-Ray's OTLP endpoint
+    of the stack's own region and partition (and signs for it), never a commercial-partition host."""
+    env = runs["rust-agent-traces-govcloud"].one(RUNTIME).inputs["environmentVariables"]
+    assert env["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == "https://xray.us-gov-west-1.amazonaws.com/v1/traces"
+    assert not any(name.startswith(("OTEL_PYTHON", "AGENT_OBSERVABILITY")) for name in env), env

@@ -1,5 +1,5 @@
-"""ARNs of this stack's own resources, built for any partition (never a hard-coded `arn:aws`).
-The forms a user may hand in are checked by `components.arn_patterns`."""
+"""ARNs of this stack's own resources and AWS service hosts, built for any partition (never a
+hard-coded `arn:aws`). The forms a user may hand in are checked by `components.arn_patterns`."""
 
 
 def role_arn(partition: str, account_id: str, name: str) -> str:
@@ -41,3 +41,10 @@ def memory_arn_pattern(partition: str, region: str, account_id: str, name: str) 
     """Matches the ARN of the memory named `name` (`memory/<name>-<10 chars>`) and of no other:
     memory names have no hyphen."""
     return memory_arn(partition, region, account_id, f"{name}-*")
+
+
+def service_endpoint(service: str, region: str, partition: str) -> str:
+    """An AWS service's regional host (`ecr.us-east-1.amazonaws.com`), also the form of its
+    `kms:ViaService` value. China's end in amazonaws.com.cn; GovCloud shares amazonaws.com."""
+    suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return f"{service}.{region}.{suffix}"

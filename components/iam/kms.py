@@ -25,7 +25,7 @@ from typing import Any
 
 from ..names import runtime_log_group_pattern
 from ..observability.names import VENDED_LOG_TYPES, vended_log_group_pattern
-from .arns import log_group_arn
+from .arns import log_group_arn, service_endpoint
 from .documents import PolicyDocument, Statement, allow, document
 
 # What an administrator of the key needs, each applying to a key; no cryptographic operation.
@@ -81,13 +81,6 @@ def stack_log_group_arns(*, partition: str, region: str, account_id: str, runtim
     vended-log groups, whatever the runtime's id."""
     names = [runtime_log_group_pattern(runtime_name), *(vended_log_group_pattern(t, runtime_name) for t in VENDED_LOG_TYPES)]
     return [log_group_arn(partition, region, account_id, name) for name in names]
-
-
-def service_endpoint(service: str, region: str, partition: str) -> str:
-    """The `kms:ViaService` value of an AWS service in a region (`ecr.us-east-1.amazonaws.com`).
-    China's endpoints end in amazonaws.com.cn; `kms:ViaService` uses the same form there."""
-    suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
-    return f"{service}.{region}.{suffix}"
 
 
 def stack_key_policy(*, partition: str, region: str, account_id: str, runtime_name: str, memory: bool) -> PolicyDocument:

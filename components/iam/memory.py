@@ -13,7 +13,8 @@ rows for the Memory actions.
 """
 
 from .documents import Statement, allow
-from .kms import MEMORY_KEY_ACTIONS, service_endpoint
+from .arns import service_endpoint
+from .kms import MEMORY_KEY_ACTIONS
 
 AGENTCORE = "bedrock-agentcore"
 EVENT_ACTIONS = ("bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents")

@@ -51,8 +51,8 @@ class AgentImplementation:
     """Its variables against a Bedrock emulator at the given URL (``None`` unsets a variable)."""
     shutdown_complete_log: str
     """Text its log holds once a graceful shutdown ran to the end."""
-    exports_traces: bool = True
-    """Whether it exports OpenTelemetry spans (tests marked ``traced_agent`` need it)."""
+    agent_span_name: str
+    """The name of its span for one agent turn (GenAI ``invoke_agent <agent name>``)."""
 
     def server(
         self,
@@ -155,7 +155,7 @@ RUST = AgentImplementation(
     command=lambda port: rust_command(port),
     environment=emulated_aws_environment,
     shutdown_complete_log='"agent stopped"',
-    exports_traces=False,  # not built yet (issue 10); docs/rust-agent.md says so
+    agent_span_name="invoke_agent agentcore-agent",  # not Strands: it names itself
 )
 
 PYTHON = AgentImplementation(
@@ -165,6 +165,7 @@ PYTHON = AgentImplementation(
     command=image_command,  # the Dockerfile's CMD, host and port changed
     environment=python_environment,
     shutdown_complete_log="Finished server process",  # uvicorn's last line
+    agent_span_name="invoke_agent Strands Agents",  # Strands' default agent name
 )
 
 IMPLEMENTATIONS: dict[str, AgentImplementation] = {implementation.name: implementation for implementation in (PYTHON, RUST)}

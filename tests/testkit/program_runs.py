@@ -37,6 +37,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:memory": False,
         "agentcore:memoryEventExpiryDays": 30,
     },
+    # The Rust agent with traces, in GovCloud: it is told X-Ray's OTLP endpoint of that partition.
+    "rust-agent-traces-govcloud": {
+        "agentcore:agent": "rust",
+        "agentcore:memory": False,
+        "agentcore:memoryEventExpiryDays": 30,
+        "aws:region": "us-gov-west-1",
+        "aws-native:region": "us-gov-west-1",
+        "agentcore:modelId": "us-gov.anthropic.claude-3-haiku-20240307-v1:0",
+        "agentcore:observability": {"traces": True, "transactionSearchEnabledInRegion": True},
+    },
     "existing-oidc-provider": {
         "agentcore:githubRepository": "acme/agents",
         "agentcore:githubBranches": ["main", "release/v1"],
@@ -118,7 +128,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
 }
 
-PARTITIONS = {"govcloud": "aws-us-gov"}
+PARTITIONS = {"govcloud": "aws-us-gov", "rust-agent-traces-govcloud": "aws-us-gov"}
 ALL_RUNS = ["dev", "prod", *VARIANTS]
 
 
