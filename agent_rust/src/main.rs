@@ -8,6 +8,7 @@ mod calc;
 mod credentials;
 mod document;
 mod errors;
+mod history;
 mod logs;
 mod model;
 mod otlp_http;

@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 
 use crate::document::parse_tool_input;
 use crate::errors::{self, ApiError};
+use crate::history::Stored;
 use crate::telemetry;
 use crate::tools;
 
@@ -102,7 +103,7 @@ impl Model {
     /// `trace` is the request's span; the turn's spans (`telemetry`) are its children.
     pub async fn turn(
         &self,
-        history: &mut Vec<Message>,
+        history: &mut Vec<Stored>,
         prompt: &str,
         events: &Events,
         trace: &Context,
@@ -112,7 +113,7 @@ impl Model {
         // failed or cancelled turn is undone by cutting the history back to this length.
         trim_window(history);
         let kept = history.len();
-        history.push(text_message(ConversationRole::User, prompt));
+        history.push(Stored::user_text(prompt));
         let span = Spans {
             agent: telemetry::agent_span(trace, session, &self.model_id),
             session,
@@ -153,7 +154,7 @@ impl Model {
 
     async fn cycles(
         &self,
-        history: &mut Vec<Message>,
+        history: &mut Vec<Stored>,
         events: &Events,
         span: &Spans<'_>,
     ) -> Result<FinalAnswer, Stop> {
@@ -167,10 +168,10 @@ impl Model {
                 .iter()
                 .filter_map(|block| block.as_tool_use().ok().cloned())
                 .collect();
-            history.push(message);
+            history.push(Stored::from_message(message));
             match stop_reason {
                 StopReason::ToolUse if !tool_uses.is_empty() => {
-                    history.push(tool_results(&tool_uses, span))
+                    history.push(Stored::from_message(tool_results(&tool_uses, span)))
                 }
                 StopReason::MaxTokens => {
                     return Err(Stop::Failed(Failure {
@@ -197,7 +198,7 @@ impl Model {
 
     async fn call_with_retries(
         &self,
-        history: &[Message],
+        history: &[Stored],
         events: &Events,
         usage: &mut Usage,
         span: &Spans<'_>,
@@ -257,7 +258,7 @@ impl Model {
     /// One model call: stream its answer, passing text on; the assistant message it made.
     async fn call(
         &self,
-        history: &[Message],
+        history: &[Stored],
         events: &Events,
         usage: &mut Usage,
         said_something: &mut bool,
@@ -267,7 +268,7 @@ impl Model {
             .converse_stream()
             .model_id(&self.model_id)
             .system(SystemContentBlock::Text(self.system_prompt.clone()))
-            .set_messages(Some(history.to_vec()))
+            .set_messages(Some(history.iter().map(Stored::to_message).collect()))
             .tool_config(self.tools.clone());
         // Until the answer's headers arrive, the SDK's read timeout may not fire (a server that
         // sends nothing at all): bound every attempt the SDK may make.
@@ -413,28 +414,14 @@ fn tool_results(uses: &[ToolUseBlock], span: &Spans<'_>) -> Message {
         .expect("role and content are set")
 }
 
-fn text_message(role: ConversationRole, text: &str) -> Message {
-    Message::builder()
-        .role(role)
-        .content(ContentBlock::Text(text.to_string()))
-        .build()
-        .expect("role and content are set")
-}
-
 /// Keep the last `WINDOW` messages, starting at a user message that is not a tool result (Bedrock
 /// refuses a conversation that starts otherwise).
-fn trim_window(history: &mut Vec<Message>) {
+fn trim_window(history: &mut Vec<Stored>) {
     if history.len() <= WINDOW {
         return;
     }
     let mut start = history.len() - WINDOW;
-    while start < history.len() - 1 {
-        let message = &history[start];
-        let starts_cleanly = *message.role() == ConversationRole::User
-            && !message.content().iter().any(ContentBlock::is_tool_result);
-        if starts_cleanly {
-            break;
-        }
+    while start < history.len() - 1 && !history[start].starts_cleanly() {
         start += 1;
     }
     history.drain(..start);

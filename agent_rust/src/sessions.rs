@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_bedrockruntime::types::Message;
+use crate::history::Stored;
 
 /// A conversation's messages; lock it for a whole turn.
-pub type History = Arc<tokio::sync::Mutex<Vec<Message>>>;
+pub type History = Arc<tokio::sync::Mutex<Vec<Stored>>>;
 
 struct Entry {
     history: History,
