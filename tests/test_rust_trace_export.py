@@ -92,3 +92,28 @@ def test_the_signed_exports_carry_the_turns_spans(signed_exports: OtlpSink) -> N
         time.sleep(0.1)
     names = {span.name for span in signed_exports.spans()}
     assert {"POST /invocations", RUST.agent_span_name, "chat emulated-model"} <= names, names
+
+
+def test_refused_exports_are_logged_once_and_never_fail_a_turn(bedrock: BedrockEmulator) -> None:
+    """Spans an endpoint refuses (a missing permission, Transaction Search off) are dropped, but
+    not silently: one warning when exports start failing, not one per batch."""
+    with OtlpSink(status=403) as sink:
+        server = RUST.start(
+            bedrock.url,
+            {
+                "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{sink.url}/v1/traces",
+                "OTEL_BSP_SCHEDULE_DELAY": "100",
+            },
+        )
+        try:
+            for _ in range(3):
+                answer = httpx.post(server.url + "/invocations", json={"prompt": "refused spans"}, timeout=30)
+                assert answer.status_code == 200, answer.text
+                time.sleep(0.3)  # a batch is exported (and refused) between turns
+        finally:
+            result = server.stop()
+        assert len(sink.request_bodies()) >= 2, "the exporter stopped trying"
+    warnings = [line for line in result.output.splitlines() if "span export failed" in line]
+    assert len(warnings) == 1, result.output[-3000:]
+    assert '"status":403' in warnings[0] and '"level":"WARNING"' in warnings[0]

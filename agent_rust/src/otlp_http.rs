@@ -10,6 +10,7 @@
 //! of its own, outside the runtime, while hyper needs the runtime's reactor; the send is spawned
 //! onto the runtime and awaited from that thread.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -21,6 +22,8 @@ use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use opentelemetry_http::{HttpClient, HttpError, Request, Response};
 
+use crate::fields;
+use crate::logs::{self, Level};
 use crate::outbound;
 
 /// Credentials are fetched again this long before they expire.
@@ -45,6 +48,9 @@ struct Inner {
     http: outbound::HttpClient,
     signing: Option<Signing>,
     cached: Mutex<Option<Credentials>>,
+    /// Whether the last export failed: a failure is logged when exports start failing and a
+    /// recovery when they work again, not once per batch.
+    failing: AtomicBool,
 }
 
 impl ExportClient {
@@ -53,6 +59,7 @@ impl ExportClient {
             http: outbound::client()?,
             signing,
             cached: Mutex::new(None),
+            failing: AtomicBool::new(false),
         };
         Ok(Self {
             runtime,
@@ -62,7 +69,32 @@ impl ExportClient {
 }
 
 impl Inner {
-    async fn send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let sent = self.signed_send(request).await;
+        let failure = match &sent {
+            Ok(answer) if answer.status().is_success() => None,
+            Ok(answer) => Some(fields! {"status" => answer.status().as_u16()}),
+            Err(error) => Some(fields! {"exception" => error.to_string()}),
+        };
+        match failure {
+            Some(fields) if !self.failing.swap(true, Ordering::Relaxed) => logs::log(
+                Level::Warning,
+                "agent.telemetry",
+                "span export failed; spans are being dropped",
+                fields,
+            ),
+            None if self.failing.swap(false, Ordering::Relaxed) => logs::log(
+                Level::Info,
+                "agent.telemetry",
+                "span export works again",
+                fields! {},
+            ),
+            _ => {}
+        }
+        sent
+    }
+
+    async fn signed_send(&self, mut request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
         if let Some(signing) = &self.signing {
             self.sign(&mut request, signing).await?;
         }

@@ -36,7 +36,8 @@ class OtlpSink:
     here instead of to AWS, so a test can see which spans the kept instrumentation produces.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 200) -> None:
+        """``status``: what every export is answered (e.g. 403, as X-Ray refuses a bad signature)."""
         self._lock = threading.Lock()
         self._posts: list[tuple[str, dict[str, str], bytes]] = []
         sink = self
@@ -46,7 +47,7 @@ class OtlpSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with sink._lock:
                     sink._posts.append((self.path, {key.lower(): value for key, value in self.headers.items()}, body))
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/x-protobuf")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
