@@ -43,8 +43,8 @@ class ServerProtocol(str, Enum):
 class AgentKind(str, Enum):
     """Which agent the image holds: the Python one (agent_image/) or its Rust twin (agent_rust/).
 
-    Both serve the same API; the component sets each one's own container variables, and refuses
-    what the Rust agent does not do yet (AgentCore Memory)."""
+    Both serve the same API and keep conversations in AgentCore Memory the same way; the component
+    sets each one's own telemetry variables."""
 
     PYTHON = "python"
     RUST = "rust"

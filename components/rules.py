@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .args import AgentKind, NetworkMode
+from .args import NetworkMode
 from .errors import ConfigError, Problem
 from .schema import BY_PATH, is_default
 from .settings import AUTHORIZATION, HEADERS_MAX, VPC_IDS_MAX, RuntimeSettings
@@ -75,7 +75,6 @@ def _relational_problems(s: RuntimeSettings, given: Mapping[str, Any]) -> Proble
         *_encryption_problems(s, given),
         *_memory_problems(s, given),
         *_traces_problems(s),
-        *_agent_problems(s),
         *(
             (("observability", name), f"has no effect while <<observability.{switch}>> is false")
             for name, switch in s.observability.inert_settings(given.get("observability") or {})
@@ -101,17 +100,6 @@ def _traces_problems(s: RuntimeSettings) -> Problems:
             "<<observability.transaction_search_enabled_in_region>> if it is already on in this stack's region, or turn traces off",
         )]
     return []
-
-
-def _agent_problems(s: RuntimeSettings) -> Problems:
-    """What the Rust agent does not do yet would fail silently at run time (no conversation kept),
-    so a stack that asks for it is refused at preview."""
-    if s.image.agent is not AgentKind.RUST or not s.memory.enabled:
-        return []
-    return [(
-        ("memory", "enabled"),
-        "the Rust agent (<<image.agent>> rust) does not use AgentCore Memory yet (docs/rust-agent.md): turn memory off or use the python agent",
-    )]
 
 
 def _lifecycle_problems(s: RuntimeSettings) -> Problems:

@@ -132,7 +132,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("postDeployCheckPrompt", "post_deploy_check.prompt", S, "Send this prompt to the runtime once per new version during pulumi up (a new session on the endpoint that serves the newest version); the update fails when no answer comes within postDeployCheckTimeoutSeconds. Unset: no check. A Python dynamic resource: not for programs in other languages.", bounds=(1, 10_000)),
     _s("postDeployCheckTimeoutSeconds", "post_deploy_check.timeout_seconds", I, "Seconds the post-deploy check waits for the answer, cold start included.", 120, bounds=(5, 900)),
     _s("imageUri", "image.uri", S, "Pre-built image <ECR repository>[:tag]@sha256:<digest>; set to skip the build and the ECR repository."),
-    _s("agent", "image.agent", S, "The agent the runtime serves: python (agent_image/, Strands) or rust (agent_rust/, the same API; no AgentCore Memory yet, docs/rust-agent.md). Picks the default imageContext and the container's variables.", AgentKind.PYTHON, choices=tuple(AgentKind)),
+    _s("agent", "image.agent", S, "The agent the runtime serves: python (agent_image/, Strands) or rust (agent_rust/, the same API and Memory, docs/rust-agent.md). Picks the default imageContext and the container's variables.", AgentKind.PYTHON, choices=tuple(AgentKind)),
     _s("imageContext", "image.context", S, "Docker build context, relative to the program's directory; unset uses the agent's own (agent_image or agent_rust)."),
     _s("imageDockerfile", "image.dockerfile", S, "Dockerfile path; unset uses <imageContext>/Dockerfile."),
     _s("buildOnPreview", "image.build_on_preview", B, "Build the image (without pushing) during pulumi preview, so a broken image fails the preview. Needs Docker with buildx (and QEMU on x86).", True),

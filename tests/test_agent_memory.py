@@ -1,11 +1,12 @@
-"""AgentCore Memory in the Python agent, end to end with real processes: the agent's real boto3
-``bedrock-agentcore`` client talks to the Memory emulator (requests checked against botocore's
-model) through ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE``, and its model to the Bedrock emulator.
+"""AgentCore Memory in both agents, end to end with real processes: each agent's real AWS SDK
+``bedrock-agentcore`` client (boto3, or the AWS SDK for Rust) talks to the Memory emulator (requests
+checked against botocore's model) through ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE``, and its model to
+the Bedrock emulator.
 
-A conversation survives its process; actors are kept apart; long-term records reach the model; a
-Memory that cannot be read answers 503 ``memory_unavailable`` (never an answer that forgot); a
-store that keeps failing is retried, then logged ``memory_store_failed``. Python only: the Rust
-twin has no Memory yet (docs/memory.md)."""
+A conversation survives its process, and either agent resumes what the other stored; actors are
+kept apart; long-term records reach the model; a Memory that cannot be read answers 503
+``memory_unavailable`` (never an answer that forgot); a store that keeps failing is retried, then
+logged ``memory_store_failed``."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.testkit.agents import PYTHON
+from tests.testkit.agents import IMPLEMENTATIONS, AgentImplementation
 from tests.testkit.bedrock_emulator import BedrockEmulator
 from tests.testkit.contract import SESSION
 from tests.testkit.memory_emulator import MemoryEmulator
@@ -34,8 +35,8 @@ def memory() -> Iterator[MemoryEmulator]:
         yield emulator
 
 
-def start(bedrock: BedrockEmulator, memory: MemoryEmulator, **extra: str) -> ServerProcess:
-    return PYTHON.start(
+def start(agent: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator, **extra: str) -> ServerProcess:
+    return agent.start(
         bedrock.url,
         {"BEDROCK_AGENTCORE_MEMORY_ID": memory.memory_id, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": memory.url, **extra},
     )
@@ -47,9 +48,11 @@ def invoke(server: ServerProcess, prompt: str, session: str, actor: str | None =
 
 
 @contextmanager
-def serving(bedrock: BedrockEmulator, memory: MemoryEmulator, **extra: str) -> Iterator[ServerProcess]:
+def serving(
+    agent: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator, **extra: str
+) -> Iterator[ServerProcess]:
     """A server with the memory, stopped gracefully at the end (which flushes pending stores)."""
-    server = start(bedrock, memory, **extra)
+    server = start(agent, bedrock, memory, **extra)
     try:
         yield server
     finally:
@@ -74,18 +77,20 @@ def sent_texts(bedrock: BedrockEmulator, marker: str) -> str:
     return json.dumps({"messages": request.body.get("messages"), "system": request.body.get("system")})
 
 
-def test_a_conversation_resumes_in_a_new_process(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
+def test_a_conversation_resumes_in_a_new_process(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator
+) -> None:
     session = f"resume-{uuid.uuid4()}"
-    with serving(bedrock, memory) as first:
+    with serving(agent_implementation, bedrock, memory) as first:
         assert invoke(first, "my dog is called Biscuit", session, "alice").status_code == 200
         assert invoke(first, "[[tool:calculate:6*7]] and six times seven?", session, "alice").status_code == 200
     stored = memory.session_events("alice", session)
     roles = [json.dumps(e.payload) for e in stored]
     assert len(stored) >= 6 and "toolUse" in "".join(roles) and "toolResult" in "".join(roles)
-    with serving(bedrock, memory) as second:
-        answer = invoke(second, "what is my dog called?", session, "alice")
+    with serving(agent_implementation, bedrock, memory) as second:
+        answer = invoke(second, f"what is my dog called? ({session})", session, "alice")
         assert answer.status_code == 200, answer.text
-    sent = sent_texts(bedrock, "what is my dog called?")
+    sent = sent_texts(bedrock, f"what is my dog called? ({session})")
     assert "my dog is called Biscuit" in sent and "six times seven" in sent and "toolResult" in sent
     # Restored once, paginated (the emulator answers 3 events a page), with the client's own session id.
     lists = memory.calls_of("ListEvents")
@@ -93,49 +98,56 @@ def test_a_conversation_resumes_in_a_new_process(bedrock: BedrockEmulator, memor
     assert len(lists) >= 1 + (len(stored) + 2) // 3
 
 
-def test_actors_do_not_see_each_others_conversations(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
+def test_actors_do_not_see_each_others_conversations(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator
+) -> None:
     session = f"shared-{uuid.uuid4()}"
-    with serving(bedrock, memory) as server:
+    with serving(agent_implementation, bedrock, memory) as server:
         assert invoke(server, "alice's secret is tangerine", session, "alice").status_code == 200
-        assert invoke(server, "bob asks: what is the secret?", session, "bob").status_code == 200
-        assert invoke(server, "default asks too", session).status_code == 200
+        assert invoke(server, f"bob asks: what is the secret? ({session})", session, "bob").status_code == 200
+        assert invoke(server, f"default asks too ({session})", session).status_code == 200
         refused = invoke(server, "hi", session, "bad actor!")
         assert refused.status_code == 400 and refused.json()["code"] == "invalid_actor_id"
         assert ACTOR_HEADER in refused.json()["error"]
-    assert "tangerine" not in sent_texts(bedrock, "bob asks: what is the secret?")
-    assert "tangerine" not in sent_texts(bedrock, "default asks too")
+    assert "tangerine" not in sent_texts(bedrock, f"bob asks: what is the secret? ({session})")
+    assert "tangerine" not in sent_texts(bedrock, f"default asks too ({session})")
     assert {e.actor_id for e in memory.events if e.session_id == session} == {"alice", "bob", "default"}
 
 
-def test_long_term_records_reach_the_model(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
+def test_long_term_records_reach_the_model(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator
+) -> None:
     memory.add_record("/users/carol/facts", "Carol prefers answers in French.")
     memory.add_record("/users/dave/facts", "Dave is allergic to peanuts.")
-    with serving(bedrock, memory, MEMORY_LONG_TERM_NAMESPACES='["/users/{actorId}/facts"]') as server:
-        assert invoke(server, "recommend a snack for carol", f"lt-{uuid.uuid4()}", "carol").status_code == 200
-    sent = sent_texts(bedrock, "recommend a snack for carol")
+    prompt = f"recommend a snack for carol ({uuid.uuid4().hex[:8]})"
+    with serving(agent_implementation, bedrock, memory, MEMORY_LONG_TERM_NAMESPACES='["/users/{actorId}/facts"]') as server:
+        assert invoke(server, prompt, f"lt-{uuid.uuid4()}", "carol").status_code == 200
+    sent = sent_texts(bedrock, prompt)
     assert "Carol prefers answers in French." in sent and "peanuts" not in sent
     [call] = memory.calls_of("RetrieveMemoryRecords")
-    assert call["namespace"] == "/users/carol/facts" and call["searchCriteria"]["searchQuery"] == "recommend a snack for carol"
+    assert call["namespace"] == "/users/carol/facts" and call["searchCriteria"]["searchQuery"] == prompt
 
 
 def test_memory_that_cannot_be_read_refuses_the_turn_and_the_server_keeps_serving(
-    bedrock: BedrockEmulator, memory: MemoryEmulator
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator
 ) -> None:
-    with serving(bedrock, memory) as server:
+    with serving(agent_implementation, bedrock, memory) as server:
         # Every attempt the client makes (3: its standard retries) is throttled.
         memory.fail_next("ListEvents", "ThrottlingException", count=3)
         session = f"down-{uuid.uuid4()}"
-        refused = invoke(server, "are you there? (unread memory)", session, "erin")
+        refused = invoke(server, f"are you there? ({session})", session, "erin")
         assert refused.status_code == 503 and refused.json()["code"] == "memory_unavailable"
         assert refused.headers[SESSION] == session
-        assert bedrock.requests_containing("are you there? (unread memory)") == []  # the model never ran
+        assert bedrock.requests_containing(f"are you there? ({session})") == []  # the model never ran
         assert len(memory.calls_of("ListEvents")) == 3
         retried = invoke(server, "retry after memory is back", session, "erin")
         assert retried.status_code == 200, retried.text
 
 
-def test_a_store_that_keeps_failing_is_retried_then_logged(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
-    server = start(bedrock, memory)
+def test_a_store_that_keeps_failing_is_retried_then_logged(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator
+) -> None:
+    server = start(agent_implementation, bedrock, memory)
     session = f"store-{uuid.uuid4()}"
     try:
         memory.fail_next("CreateEvent", "ThrottlingException", count=60)
@@ -148,8 +160,10 @@ def test_a_store_that_keeps_failing_is_retried_then_logged(bedrock: BedrockEmula
     assert "remember this please" not in output  # no prompt in any log line
 
 
-def test_without_a_memory_nothing_is_called(bedrock: BedrockEmulator, memory: MemoryEmulator) -> None:
-    server = PYTHON.start(bedrock.url, {"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": memory.url})
+def test_without_a_memory_nothing_is_called(
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, memory: MemoryEmulator
+) -> None:
+    server = agent_implementation.start(bedrock.url, {"AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": memory.url})
     try:
         assert invoke(server, "no memory here", f"none-{uuid.uuid4()}", "bad actor!").status_code == 200
     finally:
@@ -162,9 +176,9 @@ def test_without_a_memory_nothing_is_called(bedrock: BedrockEmulator, memory: Me
     [("/users/facts", "JSON array"), ('["/users/facts"]', "contain {actorId}"), ('["/u/{actorId}"]', "needs BEDROCK_AGENTCORE_MEMORY_ID")],
 )
 def test_bad_memory_settings_stop_the_agent_at_startup_naming_the_variable(
-    bedrock: BedrockEmulator, namespaces: str, says: str
+    agent_implementation: AgentImplementation, bedrock: BedrockEmulator, namespaces: str, says: str
 ) -> None:
-    server = PYTHON.server(bedrock.url, {"MEMORY_LONG_TERM_NAMESPACES": namespaces}, startup_timeout=30)
+    server = agent_implementation.server(bedrock.url, {"MEMORY_LONG_TERM_NAMESPACES": namespaces}, startup_timeout=30)
     with pytest.raises(Exception, match="MEMORY_LONG_TERM_NAMESPACES") as failure:
         server.start()
     assert says in str(failure.value)
@@ -185,3 +199,23 @@ def test_the_emulator_refuses_what_the_service_model_refuses(memory: MemoryEmula
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.list_events(memoryId="other_memory-a1B2c3D4e5", actorId="a", sessionId="s1")
     assert client.list_events(memoryId=memory.memory_id, actorId="a", sessionId="s1")["events"] == []
+
+
+@pytest.mark.parametrize(("first", "second"), [("python", "rust"), ("rust", "python")])
+def test_either_agent_resumes_a_conversation_the_other_stored(
+    bedrock: BedrockEmulator, memory: MemoryEmulator, first: str, second: str
+) -> None:
+    """Both store the message as Strands holds it, so a stack can switch agents (one config key)
+    without its users' conversations being forgotten."""
+    for name in (first, second):
+        IMPLEMENTATIONS[name].build()
+    session = f"switch-{uuid.uuid4()}"
+    with serving(IMPLEMENTATIONS[first], bedrock, memory) as server:
+        assert invoke(server, f"the {first} agent heard: my cat is Miso", session, "gina").status_code == 200
+        assert invoke(server, "[[tool:calculate:3*4]] three fours?", session, "gina").status_code == 200
+    marker = f"asked the {second} agent: my cat's name?"
+    with serving(IMPLEMENTATIONS[second], bedrock, memory) as server:
+        answer = invoke(server, marker, session, "gina")
+        assert answer.status_code == 200, answer.text
+    sent = sent_texts(bedrock, marker)
+    assert f"the {first} agent heard: my cat is Miso" in sent and "three fours" in sent and "toolResult" in sent

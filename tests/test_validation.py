@@ -97,7 +97,6 @@ CASES = [
     Case("image uri and repository settings", {"imageUri": ECR_URI, "keepImages": 5}, "keepImages", "applies only when the component builds", "args.repository"),
     Case("image uri and build setting", {"imageUri": ECR_URI, "buildOnPreview": False}, "buildOnPreview", "applies only when the component builds"),
     Case("unknown agent", {"agent": "go"}, "agent", "'python' or 'rust'"),
-    Case("rust agent with memory", {"agent": "rust", "memory": True}, "memory", "does not use AgentCore Memory yet"),
     Case("missing build context", {"imageContext": "no_such_dir"}, "imageContext", "is not a directory"),
     Case("context without dockerfile", {"imageContext": "empty_context"}, "imageContext", "no Dockerfile"),
     Case("repository name", {"repositoryName": "Bad_Name"}, "repositoryName", "not a valid ECR repository name"),

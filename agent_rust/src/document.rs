@@ -32,3 +32,22 @@ pub fn parse_tool_input(text: &str) -> Document {
         .map(|value| to_document(&value))
         .unwrap_or(Document::Null)
 }
+
+/// A `Document` as JSON (tool inputs kept in AgentCore Memory as Strands keeps them).
+pub fn from_document(document: &Document) -> Value {
+    match document {
+        Document::Null => Value::Null,
+        Document::Bool(flag) => Value::Bool(*flag),
+        Document::Number(Number::PosInt(unsigned)) => Value::from(*unsigned),
+        Document::Number(Number::NegInt(signed)) => Value::from(*signed),
+        Document::Number(Number::Float(float)) => Value::from(*float),
+        Document::String(text) => Value::String(text.clone()),
+        Document::Array(items) => Value::Array(items.iter().map(from_document).collect()),
+        Document::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), from_document(v)))
+                .collect(),
+        ),
+    }
+}

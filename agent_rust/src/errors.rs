@@ -82,6 +82,11 @@ pub const OUTPUT_TRUNCATED: ApiError = ApiError::new(
 );
 pub const INTERNAL: ApiError =
     ApiError::new(500, "internal_error", "The agent failed unexpectedly.");
+pub const MEMORY_UNAVAILABLE: ApiError = ApiError::new(
+    503,
+    "memory_unavailable",
+    "The conversation could not be restored from memory; retry later.",
+);
 pub const PAYLOAD_TOO_LARGE: ApiError =
     ApiError::new(413, "payload_too_large", "The request body is too large.");
 

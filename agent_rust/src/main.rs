@@ -10,6 +10,7 @@ mod document;
 mod errors;
 mod history;
 mod logs;
+mod memory;
 mod model;
 mod otlp_http;
 mod outbound;
@@ -31,6 +32,8 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
+/// How long a stopping agent waits for turns answered but not yet stored in Memory.
+const MEMORY_FLUSH: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
     let environment: HashMap<String, String> = std::env::vars().collect();
@@ -111,12 +114,29 @@ async fn serve(settings: settings::Settings, host: String, port: u16) -> ExitCod
     let model = model::Model {
         client: aws_sdk_bedrockruntime::Client::new(&config),
         model_id: settings.model_id.clone(),
-        system_prompt: settings.system_prompt.clone(),
         retry_budget: settings.model_retry_budget,
         read_timeout: settings.model_read_timeout,
         max_attempts: settings.model_max_attempts,
         tools: tools::configuration(),
     };
+    // AgentCore Memory, when the component gave the runtime one: its own retries and timeouts,
+    // shorter than the model's (a restore is on the turn's path).
+    let memory = settings.memory_id.clone().map(|memory_id| {
+        let client = aws_sdk_bedrockagentcore::config::Builder::from(&config)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .read_timeout(Duration::from_secs(10))
+                    .build(),
+            )
+            .build();
+        memory::ConversationMemory::new(
+            aws_sdk_bedrockagentcore::Client::from_conf(client),
+            memory_id,
+            settings.memory_namespaces.clone(),
+        )
+    });
     let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -134,6 +154,7 @@ async fn serve(settings: settings::Settings, host: String, port: u16) -> ExitCod
         sessions: sessions::SessionStore::new(settings.max_sessions),
         settings,
         model,
+        memory: memory.clone(),
         status_since: chrono::Utc::now().timestamp(),
     });
     let stopping = Arc::new(tokio::sync::Notify::new());
@@ -165,6 +186,9 @@ async fn serve(settings: settings::Settings, host: String, port: u16) -> ExitCod
             ExitCode::SUCCESS
         }
     };
+    if let Some(memory) = memory {
+        memory.flush(MEMORY_FLUSH).await; // turns answered but not yet stored
+    }
     if let Some(provider) = tracing {
         // Flush the spans still queued (the batch processor's thread exports through this runtime).
         let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;

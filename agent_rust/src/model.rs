@@ -81,16 +81,16 @@ enum Stop {
 /// The `error.type` of a span whose turn the client abandoned.
 const CANCELLED: &str = "cancelled";
 
-/// The turn's span and session, which every model and tool span hangs from.
+/// The turn's span and session, which every model and tool span hangs from, and its system prompt.
 struct Spans<'a> {
     agent: Context,
     session: &'a str,
+    system: &'a str,
 }
 
 pub struct Model {
     pub client: Client,
     pub model_id: String,
-    pub system_prompt: String,
     pub retry_budget: Duration,
     pub read_timeout: Duration,
     pub max_attempts: u32,
@@ -98,17 +98,19 @@ pub struct Model {
 }
 
 impl Model {
-    /// Run one turn on `history`; its deltas, then its final answer or failure, go to `events`.
-    /// Returns the failure too (for the log), or nothing if the caller left.
-    /// `trace` is the request's span; the turn's spans (`telemetry`) are its children.
+    /// Run one turn on `history` with `system` as its system prompt; its deltas, then its final
+    /// answer or failure, go to `events`. Returns where the turn's new messages start in
+    /// `history` once its answer was delivered; else the failure (for the log), or nothing if the
+    /// caller left. `trace` is the request's span; the turn's spans (`telemetry`) are its children.
     pub async fn turn(
         &self,
         history: &mut Vec<Stored>,
         prompt: &str,
+        system: &str,
         events: &Events,
         trace: &Context,
         session: &str,
-    ) -> Option<Failure> {
+    ) -> Result<usize, Option<Failure>> {
         // The window is applied between turns (as Strands applies its conversation manager), so a
         // failed or cancelled turn is undone by cutting the history back to this length.
         trim_window(history);
@@ -117,6 +119,7 @@ impl Model {
         let span = Spans {
             agent: telemetry::agent_span(trace, session, &self.model_id),
             session,
+            system,
         };
         let outcome = self.cycles(history, events, &span).await;
         let failure = match outcome {
@@ -131,10 +134,10 @@ impl Model {
                 if events.send(TurnEvent::Final(answer)).await.is_err() {
                     history.truncate(kept); // nobody heard the answer: as if cancelled
                     telemetry::end_failed(&span.agent, CANCELLED);
-                } else {
-                    telemetry::end(&span.agent);
+                    return Err(None);
                 }
-                return None;
+                telemetry::end(&span.agent);
+                return Ok(kept);
             }
             Err(Stop::Cancelled) => {
                 telemetry::end_failed(&span.agent, CANCELLED);
@@ -149,7 +152,7 @@ impl Model {
         if let Some(failure) = &failure {
             let _ = events.send(TurnEvent::Failed(failure.clone())).await;
         }
-        failure
+        Err(failure)
     }
 
     async fn cycles(
@@ -211,7 +214,7 @@ impl Model {
             let chat = telemetry::chat_span(&span.agent, span.session, &self.model_id);
             let mut used = Usage::default();
             let called = self
-                .call(history, events, &mut used, &mut said_something)
+                .call(history, span.system, events, &mut used, &mut said_something)
                 .await;
             telemetry::record_usage(
                 &chat,
@@ -259,6 +262,7 @@ impl Model {
     async fn call(
         &self,
         history: &[Stored],
+        system: &str,
         events: &Events,
         usage: &mut Usage,
         said_something: &mut bool,
@@ -267,7 +271,7 @@ impl Model {
             .client
             .converse_stream()
             .model_id(&self.model_id)
-            .system(SystemContentBlock::Text(self.system_prompt.clone()))
+            .system(SystemContentBlock::Text(system.to_string()))
             .set_messages(Some(history.iter().map(Stored::to_message).collect()))
             .tool_config(self.tools.clone());
         // Until the answer's headers arrive, the SDK's read timeout may not fire (a server that

@@ -23,8 +23,10 @@ use tokio::sync::mpsc;
 
 use crate::errors::{self, ApiError};
 use crate::fields;
+use crate::history::{Conversation, Stored};
 use crate::logs::{self, Level};
-use crate::model::{FinalAnswer, Model, TurnEvent};
+use crate::memory::{self, ConversationMemory};
+use crate::model::{Failure, FinalAnswer, Model, TurnEvent};
 use crate::payload::{BadRequest, parse_invocation};
 use crate::sessions::SessionStore;
 use crate::settings::Settings;
@@ -33,10 +35,14 @@ use crate::telemetry;
 pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 pub const REQUEST_ID_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
 const MAX_SESSION_ID_CHARS: usize = 256;
+/// Between actor and session id in the session store's key (it cannot occur in an actor id).
+const ACTOR_SEPARATOR: char = '|';
 
 pub struct App {
     pub settings: Settings,
     pub model: Model,
+    /// AgentCore Memory, when the runtime has one (`memory`).
+    pub memory: Option<Arc<ConversationMemory>>,
     pub sessions: Arc<SessionStore>,
     /// `/ping`'s `time_of_last_update`: the status has not changed since start-up.
     pub status_since: i64,
@@ -133,11 +139,26 @@ async fn invocations(State(app): State<Arc<App>>, request: Request) -> Response 
             message,
         }) => return error_response(&notes, status, code, &message, known),
     };
+    // With Memory, a conversation is the actor's: another actor sending the same session id gets
+    // its own.
+    let actor = match app.memory.as_ref().map(|_| memory::actor_id(&headers)) {
+        Some(Err(message)) => {
+            return error_response(&notes, 400, "invalid_actor_id", &message, known);
+        }
+        Some(Ok(actor)) => Some(actor),
+        None => None,
+    };
     let session_id = known
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     notes.lock().expect("notes lock").stream = invocation.stream;
-    let mut events = start_turn(app, session_id.clone(), invocation.prompt, trace);
+    let turn = Turn {
+        session_id: session_id.clone(),
+        actor,
+        prompt: invocation.prompt,
+        trace,
+    };
+    let mut events = start_turn(app, turn);
     if invocation.stream {
         return stream_answer(events, notes, session_id).await;
     }
@@ -155,38 +176,118 @@ async fn invocations(State(app): State<Arc<App>>, request: Request) -> Response 
     api_error(&notes, errors::INTERNAL, Some(&session_id))
 }
 
-/// Run the turn in its own task; it ends early once the returned receiver is dropped.
-fn start_turn(
-    app: Arc<App>,
+/// One request's turn: its session, the actor it belongs to (with Memory), prompt and span.
+struct Turn {
     session_id: String,
+    actor: Option<String>,
     prompt: String,
     trace: opentelemetry::Context,
-) -> mpsc::Receiver<TurnEvent> {
+}
+
+/// Run the turn in its own task; it ends early once the returned receiver is dropped.
+fn start_turn(app: Arc<App>, turn: Turn) -> mpsc::Receiver<TurnEvent> {
     let (sender, receiver) = mpsc::channel(64);
     tokio::spawn(async move {
-        let checkout = app.sessions.checkout(&session_id);
-        let mut history = tokio::select! {
-            history = checkout.history.clone().lock_owned() => history,
+        let key = match &turn.actor {
+            Some(actor) => format!("{actor}{ACTOR_SEPARATOR}{}", turn.session_id),
+            None => turn.session_id.clone(),
+        };
+        let checkout = app.sessions.checkout(&key);
+        let mut conversation = tokio::select! {
+            conversation = checkout.history.clone().lock_owned() => conversation,
             _ = sender.closed() => return, // the caller left while the session was busy
         };
-        let turn = app
+        let memory = app.memory.as_ref().zip(turn.actor.as_deref());
+        let system = match memory {
+            Some((memory, actor)) => {
+                if let Err(failure) =
+                    remember(memory, actor, &turn.session_id, &mut conversation).await
+                {
+                    log_failure(&failure);
+                    let _ = sender.send(TurnEvent::Failed(failure)).await;
+                    return;
+                }
+                with_records(
+                    &app.settings.system_prompt,
+                    memory.recall(actor, &turn.session_id, &turn.prompt).await,
+                )
+            }
+            None => app.settings.system_prompt.clone(),
+        };
+        let outcome = app
             .model
-            .turn(&mut history, &prompt, &sender, &trace, &session_id);
-        if let Some(failure) = turn.await {
-            let (level, message) = if failure.api == errors::INTERNAL {
-                (Level::Error, "agent turn failed unexpectedly")
-            } else {
-                (Level::Warning, "agent turn failed")
-            };
-            logs::log(
-                level,
-                "agent",
-                message,
-                fields! {"error_code" => failure.api.code, "exception" => failure.exception, "cause" => failure.cause},
-            );
+            .turn(
+                &mut conversation.messages,
+                &turn.prompt,
+                &system,
+                &sender,
+                &turn.trace,
+                &turn.session_id,
+            )
+            .await;
+        match (outcome, memory) {
+            (Ok(first_new), Some((memory, actor))) => {
+                let messages = conversation.messages[first_new..]
+                    .iter()
+                    .map(Stored::to_strands)
+                    .collect();
+                memory.save(actor, &turn.session_id, messages);
+            }
+            (Err(Some(failure)), _) => log_failure(&failure),
+            _ => {}
         }
     });
     receiver
+}
+
+/// Restore the session's conversation from Memory before its first turn in this process.
+async fn remember(
+    memory: &ConversationMemory,
+    actor: &str,
+    session_id: &str,
+    conversation: &mut Conversation,
+) -> Result<(), Failure> {
+    if conversation.loaded {
+        return Ok(());
+    }
+    match memory.restore(actor, session_id).await {
+        Ok(restored) => {
+            conversation.messages = restored;
+            conversation.loaded = true;
+            Ok(())
+        }
+        Err(cause) => Err(Failure {
+            api: errors::MEMORY_UNAVAILABLE,
+            exception: "MemoryUnavailable".into(),
+            cause,
+        }),
+    }
+}
+
+/// The system prompt with the actor's long-term records, as the Python agent words it.
+fn with_records(system: &str, records: Vec<String>) -> String {
+    if records.is_empty() {
+        return system.to_string();
+    }
+    let lines: Vec<String> = records.iter().map(|record| format!("- {record}")).collect();
+    format!(
+        "{system}\n\nWhat you remember about this user from earlier conversations:\n{}",
+        lines.join("\n")
+    )
+}
+
+fn log_failure(failure: &Failure) {
+    let (level, message) = if failure.api == errors::INTERNAL {
+        (Level::Error, "agent turn failed unexpectedly")
+    } else {
+        (Level::Warning, "agent turn failed")
+    };
+    logs::log(
+        level,
+        "agent",
+        message,
+        fields! {"error_code" => failure.api.code, "exception" => failure.exception, "cause" => failure.cause},
+    );
 }
 
 /// SSE: deltas then one final event; a failure before the first event is a JSON error with its

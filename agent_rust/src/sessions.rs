@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::history::Stored;
+use crate::history::Conversation;
 
 /// A conversation's messages; lock it for a whole turn.
-pub type History = Arc<tokio::sync::Mutex<Vec<Stored>>>;
+pub type History = Arc<tokio::sync::Mutex<Conversation>>;
 
 struct Entry {
     history: History,
@@ -73,7 +73,7 @@ impl SessionStore {
             .sessions
             .entry(id.to_string())
             .or_insert_with(|| Entry {
-                history: Arc::new(tokio::sync::Mutex::new(Vec::new())),
+                history: Arc::new(tokio::sync::Mutex::new(Conversation::default())),
                 users: 0,
                 last_used: now,
             });

@@ -28,6 +28,10 @@ pub struct Settings {
     pub model_max_attempts: u32,
     pub model_read_timeout: Duration,
     pub model_connect_timeout: Duration,
+    /// The AgentCore Memory conversations are kept in (`BEDROCK_AGENTCORE_MEMORY_ID`), if any.
+    pub memory_id: Option<String>,
+    /// Long-term namespace templates to recall from (`MEMORY_LONG_TERM_NAMESPACES`).
+    pub memory_namespaces: Vec<String>,
     /// Where spans are exported, if anywhere (`telemetry`).
     pub traces: Option<crate::telemetry::TraceExport>,
 }
@@ -82,9 +86,38 @@ impl Settings {
             model_max_attempts: positive_int(env, "MODEL_MAX_ATTEMPTS", 3)? as u32,
             model_read_timeout: positive_seconds(env, "MODEL_READ_TIMEOUT_SECONDS", 120.0)?,
             model_connect_timeout: positive_seconds(env, "MODEL_CONNECT_TIMEOUT_SECONDS", 10.0)?,
+            memory_id: Some(get("BEDROCK_AGENTCORE_MEMORY_ID").to_string())
+                .filter(|id| !id.is_empty()),
+            memory_namespaces: namespaces(env)?,
             traces: crate::telemetry::export_from_env(env)?,
         })
     }
+}
+
+/// `MEMORY_LONG_TERM_NAMESPACES`: a JSON array of namespace templates, each with `{actorId}`.
+fn namespaces(env: &HashMap<String, String>) -> Result<Vec<String>, String> {
+    let raw = env
+        .get("MEMORY_LONG_TERM_NAMESPACES")
+        .map(|value| value.trim())
+        .unwrap_or("");
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    let templates = serde_json::from_str::<Vec<String>>(raw)
+        .ok()
+        .filter(|templates| templates.iter().all(|template| template.contains("{actorId}")))
+        .ok_or(
+            "MEMORY_LONG_TERM_NAMESPACES must be a JSON array of namespace templates that contain {actorId}, \
+             e.g. [\"/users/{actorId}/facts\"]",
+        )?;
+    let memory = env
+        .get("BEDROCK_AGENTCORE_MEMORY_ID")
+        .map(|value| value.trim())
+        .unwrap_or("");
+    if !templates.is_empty() && memory.is_empty() {
+        return Err("MEMORY_LONG_TERM_NAMESPACES needs BEDROCK_AGENTCORE_MEMORY_ID (the memory to read them from)".into());
+    }
+    Ok(templates)
 }
 
 fn positive_int(env: &HashMap<String, String>, name: &str, default: u64) -> Result<u64, String> {

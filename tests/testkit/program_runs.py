@@ -31,7 +31,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "agentcore:githubActionsCache": True,
         "agentcore:postDeployCheckPrompt": "",
     },
-    # The Rust agent: dev's memory settings reset (the Rust agent has no Memory yet).
+    # The Rust agent without Memory (dev's memory settings reset): the smallest Rust stack.
     "rust-agent": {
         "agentcore:agent": "rust",
         "agentcore:memory": False,
