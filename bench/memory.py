@@ -1,7 +1,8 @@
-"""What AgentCore Memory costs the agent: ``uv run python -m bench.memory [--smoke]``.
+"""What AgentCore Memory costs each agent: ``uv run python -m bench.memory [--smoke]``.
 
-Three figures, each with Memory on (the agent's real boto3 client against the testkit's Memory
-emulator on loopback) and off, against the zero-delay Bedrock emulator:
+Three figures for the Python and the Rust agent, each with Memory on (the agent's real AWS SDK
+client against the testkit's Memory emulator on loopback) and off, against the zero-delay Bedrock
+emulator (the Rust agent is its release build, as the image builds it; in smoke runs the suite's):
 
 1. a full JSON turn in a session that already exists in the process (median, p99): the restore is
    paid once, so this is the store in the background plus the long-term recall's absence;
@@ -24,27 +25,44 @@ import multiprocessing.queues
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from tests.testkit.agents import PYTHON
+from .servers import build_rust_release, rust_argv
+from tests.testkit.agents import PYTHON, RUST, RUST_DIR
 from tests.testkit.bedrock_emulator import BedrockEmulator
 from tests.testkit.contract import SESSION
 from tests.testkit.memory_emulator import MemoryEmulator
-from tests.testkit.processes import ServerProcess
+from tests.testkit.processes import ServerProcess, free_port
 
 RESULTS = Path(__file__).resolve().parent / "MEMORY.md"
 ACTOR = {"X-Amzn-Bedrock-AgentCore-Runtime-User-Id": "bench"}
 
 
-def _server(bedrock: BedrockEmulator, memory: MemoryEmulator | None) -> ServerProcess:
+Starter = Callable[[str, dict[str, str]], ServerProcess]
+
+
+def starters(smoke: bool) -> dict[str, Starter]:
+    """How to start each agent against a Bedrock URL with extra variables (Python, then Rust)."""
+    binary = RUST.build() if smoke else build_rust_release()
+
+    def rust(bedrock_url: str, extra: dict[str, str]) -> ServerProcess:
+        port = free_port()
+        env = {**RUST.environment(bedrock_url), **extra}
+        return ServerProcess(rust_argv(binary)(port), port=port, cwd=RUST_DIR, env=env).start()
+
+    return {"Python": PYTHON.start, "Rust": rust}
+
+
+def _server(start: Starter, bedrock: BedrockEmulator, memory: MemoryEmulator | None) -> ServerProcess:
     extra = {"MAX_SESSIONS": "200"}
     if memory is not None:
         extra |= {"BEDROCK_AGENTCORE_MEMORY_ID": memory.memory_id, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": memory.url}
-    return PYTHON.start(bedrock.url, extra)
+    return start(bedrock.url, extra)
 
 
 def _turn(client: httpx.Client, url: str, session: str) -> float:
@@ -67,16 +85,16 @@ def turn_latency(server: ServerProcess, turns: int) -> tuple[float, float]:
     return statistics.median(samples) * 1000, _percentile(samples, 0.99) * 1000
 
 
-def resume(bedrock: BedrockEmulator, memory: MemoryEmulator | None, history: int) -> float:
+def resume(start: Starter, bedrock: BedrockEmulator, memory: MemoryEmulator | None, history: int) -> float:
     """Time to the first answer of a session with ``history`` turns, in a process that never saw it."""
     session = f"bench-{uuid.uuid4()}"
     if memory is not None:
-        first = _server(bedrock, memory)
+        first = _server(start, bedrock, memory)
         with httpx.Client(timeout=30) as client:
             for _ in range(history):
                 _turn(client, first.url, session)
         first.stop()  # graceful: pending stores are flushed
-    second = _server(bedrock, memory)
+    second = _server(start, bedrock, memory)
     try:
         with httpx.Client(timeout=30) as client:
             return _turn(client, second.url, session) * 1000
@@ -132,38 +150,48 @@ def _ping_until(url: str, stop: Any, ready: Any, results: Any) -> None:
     results.put(latencies)
 
 
-def run(turns: int, history: int, sessions: int) -> list[tuple[str, str, float, float]]:
-    rows: list[tuple[str, str, float, float]] = []
+Row = tuple[str, str, list[float]]
+COLUMNS = [(agent, label) for agent in ("Python", "Rust") for label in ("off", "on")]
+
+
+def run(turns: int, history: int, sessions: int, smoke: bool) -> list[Row]:
+    """Every figure for every (agent, Memory off/on) column, in ``COLUMNS`` order."""
+    figures: dict[tuple[str, str], dict[str, float]] = {}
+    agents = starters(smoke)
     with BedrockEmulator(chunks=1) as bedrock, MemoryEmulator(page_size=100) as memory:
-        figures: dict[str, dict[str, float]] = {"off": {}, "on": {}}
-        for label, mem in (("off", None), ("on", memory)):
-            server = _server(bedrock, mem)
+        for agent, label in COLUMNS:
+            start, mem = agents[agent], (memory if label == "on" else None)
+            column = figures[(agent, label)] = {}
+            server = _server(start, bedrock, mem)
             try:
-                figures[label]["turn_median"], figures[label]["turn_p99"] = turn_latency(server, turns)
-                figures[label]["ping_p99"] = asyncio.run(ping_during_session_starts(server.url, sessions))
+                column["turn_median"], column["turn_p99"] = turn_latency(server, turns)
+                column["ping_p99"] = asyncio.run(ping_during_session_starts(server.url, sessions))
             finally:
                 server.stop()
-            figures[label]["resume"] = resume(bedrock, mem, history)
-    for key, title, unit in (
-        ("turn_median", "turn in an existing session, median", "ms"),
-        ("turn_p99", "turn in an existing session, p99", "ms"),
-        ("resume", f"first answer of a {history}-turn session in a new process (off: a new session)", "ms"),
-        ("ping_p99", f"/ping p99 while {sessions} sessions start at once", "ms"),
-    ):
-        rows.append((title, unit, figures["off"][key], figures["on"][key]))
-    return rows
+            column["resume"] = resume(start, bedrock, mem, history)
+    return [
+        (title, unit, [figures[column][key] for column in COLUMNS])
+        for key, title, unit in (
+            ("turn_median", "turn in an existing session, median", "ms"),
+            ("turn_p99", "turn in an existing session, p99", "ms"),
+            ("resume", f"first answer of a {history}-turn session in a new process (off: a new session)", "ms"),
+            ("ping_p99", f"/ping p99 while {sessions} sessions start at once", "ms"),
+        )
+    ]
 
 
-def markdown(rows: list[tuple[str, str, float, float]], command: str) -> str:
+def markdown(rows: list[Row], command: str) -> str:
+    header = " | ".join(f"{agent}, Memory {label}" for agent, label in COLUMNS)
     lines = [
         "# Memory benchmark",
         "",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; command: `{command}`",
         "- Memory is the testkit's loopback emulator: real Memory adds network time to the resume row.",
+        "- The Rust agent is its release build (`cargo build --release --locked`), as the image builds it.",
         "",
-        "| figure | unit | Memory off | Memory on |",
-        "|---|---|---:|---:|",
-        *(f"| {title} | {unit} | {off:.1f} | {on:.1f} |" for title, unit, off, on in rows),
+        f"| figure | unit | {header} |",
+        "|---|---|" + "---:|" * len(COLUMNS),
+        *(f"| {title} | {unit} | " + " | ".join(f"{value:.1f}" for value in values) + " |" for title, unit, values in rows),
     ]
     return "\n".join(lines) + "\n"
 
@@ -174,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, default=None, help=f"write the table here (default {RESULTS} unless --smoke)")
     args = parser.parse_args(argv)
     turns, history, sessions = (3, 2, 3) if args.smoke else (100, 20, 20)
-    rows = run(turns, history, sessions)
+    rows = run(turns, history, sessions, args.smoke)
     text = markdown(rows, "uv run python -m bench.memory" + (" --smoke" if args.smoke else ""))
     print(text)
     target = args.markdown or (None if args.smoke else RESULTS)
