@@ -98,8 +98,15 @@ def environment_from_stack(stack: str) -> tuple[dict[str, str], Path]:
     if not region:
         raise CliError(f"stack {stack!r} has no aws:region: set it, or pass --region", ExitCode.CONFIG)
     environment = {
+        # traces off: locally there is nothing to export to (no collector, no X-Ray), so the
+        # partition that would name X-Ray's endpoint is not needed either.
         **managed_environment(
-            region=region, model_id=settings.model_id, log_level=settings.log_level, agent=settings.image.agent
+            region=region,
+            partition="",
+            model_id=settings.model_id,
+            log_level=settings.log_level,
+            agent=settings.image.agent,
+            traces=False,
         ),
         **settings.environment_variables,
     }
