@@ -33,15 +33,12 @@ pub struct AgentCredentials {
 }
 
 impl AgentCredentials {
-    pub async fn new(region: &str) -> Result<Self, String> {
+    pub async fn new(region: &str, http: HttpClient) -> Self {
         let chain = DefaultCredentialsChain::builder()
             .region(aws_config::Region::new(region.to_string()))
             .build()
             .await;
-        Ok(Self {
-            chain,
-            http: outbound::client()?,
-        })
+        Self { chain, http }
     }
 
     async fn credentials(&self) -> provider::Result {

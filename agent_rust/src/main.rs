@@ -81,17 +81,23 @@ async fn serve(settings: settings::Settings, host: String, port: u16) -> ExitCod
     // The endpoint (AWS_ENDPOINT_URL_BEDROCK_RUNTIME) and the rest come from the SDK's standard
     // sources; credentials from its chain plus the metadata service's plain GETs (`credentials`);
     // region, retries and timeouts are the agent's own settings.
-    let credentials = match credentials::AgentCredentials::new(&settings.region).await {
-        Ok(credentials) => SharedCredentialsProvider::new(credentials),
+    // One client for the agent's own outbound HTTP (metadata GETs, span exports): the system's
+    // certificate roots are read once.
+    let http = match outbound::client() {
+        Ok(http) => http,
         Err(message) => {
             eprintln!("agent: {message}");
             return ExitCode::FAILURE;
         }
     };
+    let credentials = SharedCredentialsProvider::new(
+        credentials::AgentCredentials::new(&settings.region, http.clone()).await,
+    );
     let tracing = match telemetry::start(
         settings.traces.as_ref(),
         &settings.region,
         credentials.clone(),
+        http,
     ) {
         Ok(provider) => provider,
         Err(message) => {

@@ -49,6 +49,14 @@ pub struct Usage {
     pub total_tokens: i64,
 }
 
+impl std::ops::AddAssign<&Usage> for Usage {
+    fn add_assign(&mut self, other: &Usage) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FinalAnswer {
     pub completion: String,
@@ -222,9 +230,7 @@ impl Model {
                 used.output_tokens,
                 used.total_tokens,
             );
-            usage.input_tokens += used.input_tokens;
-            usage.output_tokens += used.output_tokens;
-            usage.total_tokens += used.total_tokens;
+            *usage += &used;
             match &called {
                 Ok((_, stop_reason, _)) => telemetry::end_chat(&chat, stop_reason.as_str()),
                 Err(Stop::Cancelled) => telemetry::end_failed(&chat, CANCELLED),

@@ -54,17 +54,21 @@ struct Inner {
 }
 
 impl ExportClient {
-    pub fn new(runtime: tokio::runtime::Handle, signing: Option<Signing>) -> Result<Self, String> {
+    pub fn new(
+        runtime: tokio::runtime::Handle,
+        http: outbound::HttpClient,
+        signing: Option<Signing>,
+    ) -> Self {
         let inner = Inner {
-            http: outbound::client()?,
+            http,
             signing,
             cached: Mutex::new(None),
             failing: AtomicBool::new(false),
         };
-        Ok(Self {
+        Self {
             runtime,
             inner: Arc::new(inner),
-        })
+        }
     }
 }
 

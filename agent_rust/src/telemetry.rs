@@ -122,6 +122,7 @@ pub fn start(
     export: Option<&TraceExport>,
     region: &str,
     credentials: aws_credential_types::provider::SharedCredentialsProvider,
+    http: crate::outbound::HttpClient,
 ) -> Result<Option<SdkTracerProvider>, String> {
     global::set_text_map_propagator(TextMapCompositePropagator::new(vec![
         Box::new(TraceContextPropagator::new()),
@@ -135,7 +136,7 @@ pub fn start(
         region: region.to_string(),
         credentials,
     });
-    let client = ExportClient::new(tokio::runtime::Handle::current(), signing)?;
+    let client = ExportClient::new(tokio::runtime::Handle::current(), http, signing);
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_http_client(client)
@@ -187,12 +188,7 @@ pub fn server_span(
         Some(route) => format!("{method} {route}"),
         None => method.to_string(),
     };
-    let span = tracer()
-        .span_builder(name)
-        .with_kind(SpanKind::Server)
-        .with_attributes(attributes)
-        .start_with_context(&tracer(), &parent);
-    parent.with_span(span)
+    child(&parent, name, SpanKind::Server, attributes)
 }
 
 /// End a server span with the answer's status (5xx marks it failed, as HTTP semantics say).
@@ -205,12 +201,14 @@ pub fn end_server_span(cx: &Context, status: u16) {
     span.end();
 }
 
+/// A span under `parent` (the caller's remote span, or one of ours).
 fn child(parent: &Context, name: String, kind: SpanKind, attributes: Vec<KeyValue>) -> Context {
-    let span = tracer()
+    let tracer = tracer();
+    let span = tracer
         .span_builder(name)
         .with_kind(kind)
         .with_attributes(attributes)
-        .start_with_context(&tracer(), parent);
+        .start_with_context(&tracer, parent);
     parent.with_span(span)
 }
 

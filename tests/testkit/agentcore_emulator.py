@@ -26,13 +26,14 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import botocore.loaders
 import httpx
+
+from tests.testkit.loopback import LoopbackServer, ServedOnLoopback
 
 SERVICE = "bedrock-agentcore"
 _SIGV4 = re.compile(r"^AWS4-HMAC-SHA256 Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,")
@@ -88,7 +89,7 @@ class ServiceError(Exception):
 
 
 @dataclass
-class AgentCoreEmulator:
+class AgentCoreEmulator(ServedOnLoopback):
     """Serve on 127.0.0.1; register runtimes with ``add_runtime``; read ``.requests`` / ``.stops``."""
 
     runtimes: dict[str, RuntimeEntry] = field(default_factory=dict)
@@ -99,10 +100,8 @@ class AgentCoreEmulator:
         self.model = service_model()
         self.operations = [self._operation(name) for name in ("InvokeAgentRuntime", "StopRuntimeSession")]
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="agentcore-emulator", daemon=True)
+        self._http = LoopbackServer(_handler(self), "agentcore-emulator")
+        self.url = self._http.url
         self.sessions: set[tuple[str, str, str]] = set()  # (arn, qualifier, session id) that ran
 
     # -- set-up --------------------------------------------------------------------------------
@@ -216,18 +215,6 @@ class AgentCoreEmulator:
     def record(self, entry: Recorded) -> None:
         with self._lock:
             self.requests.append(entry)
-
-    # -- lifetime ------------------------------------------------------------------------------
-
-    def __enter__(self) -> AgentCoreEmulator:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def _handler(emulator: AgentCoreEmulator) -> type[BaseHTTPRequestHandler]:

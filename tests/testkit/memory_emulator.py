@@ -25,14 +25,15 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import botocore.loaders
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
+
+from tests.testkit.loopback import LoopbackServer, ServedOnLoopback
 
 SERVICE = "bedrock-agentcore"
 OPERATIONS = ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")
@@ -65,7 +66,7 @@ class Event:
 
 
 @dataclass
-class MemoryEmulator:
+class MemoryEmulator(ServedOnLoopback):
     """One memory (``memory_id``); ``url`` once started."""
 
     memory_id: str = "agent_memory-a1B2c3D4e5"
@@ -80,12 +81,8 @@ class MemoryEmulator:
     def __post_init__(self) -> None:
         self.model = ServiceModel(botocore.loaders.Loader().load_service_model(SERVICE, "service-2"), SERVICE)
         self._routes = [(self._route(name), name) for name in OPERATIONS]
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._http = LoopbackServer(_handler(self), "memory-emulator")
+        self.url = self._http.url
 
     def add_record(self, namespace: str, text: str) -> None:
         """A long-term record in ``namespace`` (as a strategy would have extracted it)."""
@@ -180,16 +177,6 @@ class MemoryEmulator:
             for i, text in enumerate(texts[:top])
         ]
         return 200, {"memoryRecordSummaries": summaries}
-
-    # -- lifecycle ---------------------------------------------------------------------------------
-
-    def __enter__(self) -> MemoryEmulator:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def _constraint_problems(value: Any, shape: Shape, path: str) -> Iterator[str]:

@@ -14,8 +14,9 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
+
+from tests.testkit.loopback import LoopbackServer, ServedOnLoopback
 
 ROLES_PATH = "/latest/meta-data/iam/security-credentials/"
 TOKEN_PATH = "/latest/api/token"
@@ -30,7 +31,7 @@ class MetadataRequest:
     token: str | None
 
 
-class MetadataService:
+class MetadataService(ServedOnLoopback):
     """Serves one role's credentials. ``token_required``: GETs without the issued token get 401
     (MMDSv2). Otherwise the token route answers ``token_status`` (a service that only knows plain
     GETs: 403, 404 or 405) and GETs need no token."""
@@ -82,9 +83,8 @@ class MetadataService:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: tests read ``requests``."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="metadata", daemon=True)
+        self._http = LoopbackServer(Handler, "metadata-service")
+        self.url = self._http.url
 
     def credential_document(self) -> bytes:
         """The instance-metadata credential document, valid for six hours."""
@@ -107,13 +107,3 @@ class MetadataService:
     def requests(self) -> list[MetadataRequest]:
         with self._lock:
             return list(self._requests)
-
-    def __enter__(self) -> MetadataService:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

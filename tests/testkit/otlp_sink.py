@@ -10,9 +10,10 @@ from __future__ import annotations
 import gzip
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.testkit.loopback import LoopbackServer, ServedOnLoopback
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class ExportedSpan:
     attributes: dict[str, Any]
 
 
-class OtlpSink:
+class OtlpSink(ServedOnLoopback):
     """A loopback OTLP/HTTP (protobuf) receiver: keeps what the instrumented server exports.
 
     Point ``OTEL_EXPORTER_OTLP_ENDPOINT`` at ``.url``; the image's CMD then exports its spans
@@ -55,9 +56,8 @@ class OtlpSink:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: tests read the spans."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-sink", daemon=True)
+        self._http = LoopbackServer(Handler, "otlp-sink")
+        self.url = self._http.url
 
     def request_headers(self, path: str = "/v1/traces") -> list[dict[str, str]]:
         """The headers (lower-cased names) of every export to ``path``, e.g. to check a SigV4 signature."""
@@ -104,16 +104,3 @@ class OtlpSink:
                             )
                         )
         return spans
-
-    def __enter__(self) -> OtlpSink:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
